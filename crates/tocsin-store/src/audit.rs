@@ -1,0 +1,126 @@
+//! Appending to and checking the hash-chained audit log.
+
+use sqlx::{Any, Row, Transaction};
+use time::OffsetDateTime;
+use tocsin_domain::audit::{AuditEntry, AuditEvent, ChainBreak, ChainReport, ChainVerifier};
+
+use crate::{timestamp_text, Store, StoreError};
+
+/// Appends `event` inside the caller's transaction, so the entry commits with the change it
+/// describes. Taking the head row by UPDATE first makes concurrent appenders queue up (a row
+/// lock on PostgreSQL, the write lock on SQLite), so sequence numbers never collide.
+pub(crate) async fn append(
+    tx: &mut Transaction<'_, Any>,
+    event: AuditEvent,
+    now: OffsetDateTime,
+) -> Result<AuditEntry, StoreError> {
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut **tx)
+        .await?;
+    let seq: i64 = head.try_get("seq")?;
+    let prev_hash: String = head.try_get("hash")?;
+    let entry = AuditEntry::seal(seq, timestamp_text(now), event, prev_hash);
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, entity, before_state, after_state, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(entry.seq)
+    .bind(&entry.at)
+    .bind(&entry.event.actor)
+    .bind(&entry.event.action)
+    .bind(&entry.event.entity)
+    .bind(&entry.event.before)
+    .bind(&entry.event.after)
+    .bind(&entry.prev_hash)
+    .bind(&entry.hash)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&entry.hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(entry)
+}
+
+impl Store {
+    /// Records an event on its own (for actions that change nothing else in the database).
+    pub async fn record(
+        &self,
+        event: AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<AuditEntry, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let entry = append(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(entry)
+    }
+
+    /// The audit entries in order, newest last; `after` skips entries up to that sequence number.
+    pub async fn audit_entries(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, entity, before_state, after_state, prev_hash, hash \
+             FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(entry_from_row).collect()
+    }
+
+    /// Checks the whole chain, page by page, and that its head matches the last entry.
+    pub async fn verify_audit(&self) -> Result<ChainReport, StoreError> {
+        const PAGE: i64 = 5_000;
+        let mut verifier = ChainVerifier::default();
+        let mut after = 0;
+        'pages: loop {
+            let page = self.audit_entries(after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            for entry in &page {
+                if !verifier.push(entry) {
+                    break 'pages;
+                }
+            }
+        }
+        let mut report = verifier.finish();
+        if report.first_break.is_none() {
+            let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?;
+            let head_seq: i64 = head.try_get("seq")?;
+            let head_hash: String = head.try_get("hash")?;
+            if head_seq != report.entries as i64 || head_hash != report.last_hash {
+                report.first_break = Some(ChainBreak {
+                    seq: report.entries as i64 + 1,
+                    reason: format!(
+                        "the log ends at entry {} but its head records entry {head_seq} \
+                         (entries were removed from the end)",
+                        report.entries
+                    ),
+                });
+            }
+        }
+        Ok(report)
+    }
+}
+
+fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        seq: row.try_get("seq")?,
+        at: row.try_get("at")?,
+        event: AuditEvent {
+            actor: row.try_get("actor")?,
+            action: row.try_get("action")?,
+            entity: row.try_get("entity")?,
+            before: row.try_get("before_state")?,
+            after: row.try_get("after_state")?,
+        },
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}

@@ -1,0 +1,43 @@
+//! Storage errors, mapped from database errors into what callers can act on.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error(
+        "unsupported database URL scheme {scheme:?}: use sqlite://PATH or postgres://USER@HOST/DB"
+    )]
+    UnsupportedUrl { scheme: String },
+    #[error("could not open the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("{what} not found")]
+    NotFound { what: String },
+    #[error("{0} already exists")]
+    Conflict(String),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+}
+
+impl StoreError {
+    pub(crate) fn connect(error: sqlx::Error) -> StoreError {
+        StoreError::Connect(error)
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> StoreError {
+        match &error {
+            sqlx::Error::RowNotFound => StoreError::NotFound {
+                what: "row".to_string(),
+            },
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(db.message().to_string())
+            }
+            _ => StoreError::Database(error),
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Situations: the countries and areas Tocsin watches.
+
+use sqlx::{Any, Row, Transaction};
+use tocsin_domain::{Situation, SituationId};
+
+use crate::{Store, StoreError};
+
+/// A situation with what is known of it so far.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SituationRow {
+    #[serde(flatten)]
+    pub situation: Situation,
+    /// Latest year of structural data held for it, if any.
+    pub latest_data_year: Option<i64>,
+}
+
+/// Inserts situations that are not yet known; existing ones keep their stored name.
+pub(crate) async fn ensure(
+    tx: &mut Transaction<'_, Any>,
+    situations: &[&Situation],
+) -> Result<(), StoreError> {
+    for situation in situations {
+        sqlx::query(
+            "INSERT INTO situations (id, name, iso3, gw_code, parent_id) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(situation.id.as_str())
+        .bind(&situation.name)
+        .bind(situation.iso3.as_deref())
+        .bind(situation.gw_code.map(i64::from))
+        .bind(situation.parent.as_ref().map(SituationId::as_str))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// All situations, by name.
+    pub async fn list_situations(&self) -> Result<Vec<SituationRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.name, s.iso3, s.gw_code, s.parent_id, \
+                    (SELECT MAX(c.year) FROM country_years c WHERE c.situation_id = s.id) AS latest \
+             FROM situations s ORDER BY s.name, s.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.try_get("id")?;
+                let parent: Option<String> = row.try_get("parent_id")?;
+                let gw_code: Option<i64> = row.try_get("gw_code")?;
+                let corrupt = |what: String| StoreError::Corrupt(what);
+                Ok(SituationRow {
+                    situation: Situation {
+                        id: SituationId::parse(&id)
+                            .map_err(|e| corrupt(format!("situation {id}: {e}")))?,
+                        name: row.try_get("name")?,
+                        iso3: row.try_get("iso3")?,
+                        gw_code: gw_code
+                            .map(u16::try_from)
+                            .transpose()
+                            .map_err(|e| corrupt(format!("situation {id}: GW code {e}")))?,
+                        parent: parent
+                            .map(|p| SituationId::parse(&p))
+                            .transpose()
+                            .map_err(|e| corrupt(format!("situation {id}: parent {e}")))?,
+                    },
+                    latest_data_year: row.try_get("latest")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,334 @@
+//! The storage contract, run on both backends: every test below runs once on a SQLite file
+//! and once on a fresh PostgreSQL database (from `TOCSIN_TEST_POSTGRES_URL`, which
+//! `scripts/test` sets after starting a server on loopback).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::{AnyPool, Executor};
+use time::macros::datetime;
+use time::OffsetDateTime;
+use tocsin_domain::audit::AuditEvent;
+use tocsin_domain::{Countries, CountryYear, Situation};
+use tocsin_store::{Backend, CountryYearImport, Store, StoreError};
+
+const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
+
+/// A database for one test, removed with it (the SQLite file) or left in the throw-away
+/// server (PostgreSQL).
+struct Db {
+    url: String,
+    backend: Backend,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Db {
+    async fn sqlite() -> Db {
+        let dir = tempfile::tempdir().unwrap();
+        Db {
+            url: format!("sqlite://{}", dir.path().join("contract.db").display()),
+            backend: Backend::Sqlite,
+            _dir: Some(dir),
+        }
+    }
+
+    async fn postgres() -> Db {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let admin = std::env::var("TOCSIN_TEST_POSTGRES_URL").expect(
+            "TOCSIN_TEST_POSTGRES_URL is not set: run the tests with scripts/test, which starts PostgreSQL",
+        );
+        let name = format!(
+            "tocsin_contract_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        sqlx::any::install_default_drivers();
+        let pool = AnyPool::connect(&admin).await.unwrap();
+        pool.execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
+            .await
+            .unwrap();
+        pool.execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .unwrap();
+        pool.close().await;
+        let base = admin.rsplit_once('/').unwrap().0;
+        Db {
+            url: format!("{base}/{name}"),
+            backend: Backend::Postgres,
+            _dir: None,
+        }
+    }
+
+    async fn open(&self) -> Store {
+        Store::open(&self.url).await.unwrap()
+    }
+
+    /// A connection that bypasses the store, as someone with database access would.
+    async fn raw(&self) -> AnyPool {
+        sqlx::any::install_default_drivers();
+        AnyPool::connect(&self.url).await.unwrap()
+    }
+
+    /// Removes the append-only guard, as an attacker with database access could.
+    async fn drop_audit_guards(&self, raw: &AnyPool) {
+        match self.backend {
+            Backend::Sqlite => {
+                raw.execute("DROP TRIGGER audit_log_no_update")
+                    .await
+                    .unwrap();
+                raw.execute("DROP TRIGGER audit_log_no_delete")
+                    .await
+                    .unwrap();
+            }
+            Backend::Postgres => {
+                raw.execute("DROP TRIGGER audit_log_no_update ON audit_log")
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+
+fn situation(iso3: &str) -> Situation {
+    Situation::from_country(Countries::embedded().by_iso3(iso3).unwrap())
+}
+
+fn rows(situations: &[Situation], years: std::ops::Range<i32>) -> Vec<CountryYear> {
+    situations
+        .iter()
+        .flat_map(|s| {
+            years.clone().map(move |year| CountryYear {
+                situation: s.id.clone(),
+                year,
+                name_in_source: s.name.clone(),
+                values: BTreeMap::from([
+                    (
+                        "battledeaths.log2".to_string(),
+                        Some(f64::from(year - 1990) / 3.0),
+                    ),
+                    ("gdppcgrowth".to_string(), None),
+                ]),
+            })
+        })
+        .collect()
+}
+
+fn import<'a>(
+    sha: &'a str,
+    situations: &'a [Situation],
+    rows: &'a [CountryYear],
+) -> CountryYearImport<'a> {
+    CountryYearImport {
+        dataset: "ewp",
+        file_name: "predictors.csv",
+        sha256: sha,
+        situations,
+        rows,
+    }
+}
+
+fn event(n: usize) -> AuditEvent {
+    AuditEvent {
+        actor: format!("analyst-{n}"),
+        action: "report.transition".into(),
+        entity: format!("report:{n}"),
+        before: Some(r#"{"verification":"triage"}"#.into()),
+        after: Some(r#"{"verification":"verified"}"#.into()),
+    }
+}
+
+async fn migrations_can_run_again(db: Db) {
+    let first = db.open().await;
+    first.close().await;
+    let second = db.open().await;
+    second.ping().await.unwrap();
+    assert_eq!(second.backend(), db.backend);
+}
+
+async fn importing_twice_replaces_rather_than_appends(db: Db) {
+    let store = db.open().await;
+    let situations = [situation("SYR"), situation("MMR")];
+    let rows = rows(&situations, 2000..2010);
+    let first = store
+        .replace_country_years(import("aa", &situations, &rows), "t", NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.rows, first.countries, first.replaced_rows),
+        (20, 2, 0)
+    );
+    assert!(!first.same_as_before);
+    let second = store
+        .replace_country_years(import("aa", &situations, &rows), "t", NOW)
+        .await
+        .unwrap();
+    assert_eq!((second.rows, second.replaced_rows), (20, 20));
+    assert!(second.same_as_before);
+    let summary = store.country_year_summary("ewp").await.unwrap();
+    assert_eq!((summary.rows, summary.countries), (20, 2));
+    assert_eq!(
+        (summary.first_year, summary.last_year),
+        (Some(2000), Some(2009))
+    );
+    // Values, including missing ones, come back exactly.
+    assert_eq!(store.country_years("ewp").await.unwrap().len(), 20);
+    let stored = store.country_years("ewp").await.unwrap();
+    let original: BTreeMap<_, _> = rows
+        .iter()
+        .map(|r| ((r.situation.clone(), r.year), r))
+        .collect();
+    for row in &stored {
+        assert_eq!(&row, &original[&(row.situation.clone(), row.year)]);
+    }
+}
+
+async fn a_failed_import_leaves_the_previous_edition(db: Db) {
+    let store = db.open().await;
+    let syria = [situation("SYR")];
+    let good = rows(&syria, 2000..2005);
+    store
+        .replace_country_years(import("aa", &syria, &good), "t", NOW)
+        .await
+        .unwrap();
+    // The second edition refers to a situation it does not declare: the foreign key fails
+    // half-way through, after the old rows were deleted inside the transaction.
+    let mut bad = rows(&syria, 2000..2003);
+    bad.extend(rows(&[situation("SDN")], 2000..2001));
+    let error = store
+        .replace_country_years(import("bb", &syria, &bad), "t", NOW)
+        .await;
+    assert!(
+        error.is_err(),
+        "an import violating a foreign key must fail"
+    );
+    let summary = store.country_year_summary("ewp").await.unwrap();
+    assert_eq!(summary.rows, 5, "the previous edition must still be whole");
+    let report = store.verify_audit().await.unwrap();
+    assert_eq!(
+        report.entries, 1,
+        "the failed import must leave no audit entry"
+    );
+}
+
+async fn situations_are_listed_with_their_latest_data(db: Db) {
+    let store = db.open().await;
+    let situations = [situation("SYR"), situation("AFG")];
+    let rows = rows(&situations[..1], 2020..2024);
+    store
+        .replace_country_years(import("aa", &situations, &rows), "t", NOW)
+        .await
+        .unwrap();
+    let listed = store.list_situations().await.unwrap();
+    let ids: Vec<_> = listed.iter().map(|r| r.situation.id.as_str()).collect();
+    assert_eq!(ids, ["AFG", "SYR"], "ordered by name");
+    assert_eq!(listed[0].latest_data_year, None);
+    assert_eq!(listed[1].latest_data_year, Some(2023));
+    assert_eq!(listed[1].situation.gw_code, Some(652));
+}
+
+async fn the_audit_chain_verifies_and_names_an_edited_entry(db: Db) {
+    let store = db.open().await;
+    for n in 1..=5 {
+        store.record(event(n), NOW).await.unwrap();
+    }
+    let report = store.verify_audit().await.unwrap();
+    assert_eq!((report.entries, report.first_break.clone()), (5, None));
+
+    let raw = db.raw().await;
+    db.drop_audit_guards(&raw).await;
+    raw.execute("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3")
+        .await
+        .unwrap();
+    let broken = store
+        .verify_audit()
+        .await
+        .unwrap()
+        .first_break
+        .expect("the edit must be found");
+    assert_eq!(broken.seq, 3);
+    assert!(broken.reason.contains("edited"), "{}", broken.reason);
+}
+
+async fn entries_cut_from_the_end_are_noticed(db: Db) {
+    let store = db.open().await;
+    for n in 1..=4 {
+        store.record(event(n), NOW).await.unwrap();
+    }
+    let raw = db.raw().await;
+    db.drop_audit_guards(&raw).await;
+    raw.execute("DELETE FROM audit_log WHERE seq = 4")
+        .await
+        .unwrap();
+    let broken = store
+        .verify_audit()
+        .await
+        .unwrap()
+        .first_break
+        .expect("the cut must be found");
+    assert_eq!(broken.seq, 4);
+    assert!(broken.reason.contains("removed"), "{}", broken.reason);
+}
+
+async fn the_audit_log_refuses_updates_and_deletes(db: Db) {
+    let store = db.open().await;
+    store.record(event(1), NOW).await.unwrap();
+    let raw = db.raw().await;
+    let update = raw
+        .execute("UPDATE audit_log SET actor = 'x' WHERE seq = 1")
+        .await;
+    assert!(update.unwrap_err().to_string().contains("append-only"));
+    let delete = raw.execute("DELETE FROM audit_log WHERE seq = 1").await;
+    assert!(delete.unwrap_err().to_string().contains("append-only"));
+    assert!(store.verify_audit().await.unwrap().first_break.is_none());
+}
+
+async fn concurrent_appends_keep_one_chain(db: Db) {
+    let store = db.open().await;
+    let tasks: Vec<_> = (0..16)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move { store.record(event(n), NOW).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let report = store.verify_audit().await.unwrap();
+    assert_eq!(report.entries, 16);
+    assert_eq!(report.first_break, None);
+    let entries = store.audit_entries(0, 100).await.unwrap();
+    let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=16).collect::<Vec<_>>());
+}
+
+async fn unsupported_urls_say_what_to_use(_db: Db) {
+    let error = Store::open("mysql://localhost/tocsin").await.unwrap_err();
+    assert!(matches!(error, StoreError::UnsupportedUrl { .. }));
+    assert!(error.to_string().contains("sqlite://"), "{error}");
+}
+
+/// Runs each named contract test on both backends.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::Db::sqlite().await).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::Db::postgres().await).await })*
+        }
+    };
+}
+
+contract!(
+    migrations_can_run_again,
+    importing_twice_replaces_rather_than_appends,
+    a_failed_import_leaves_the_previous_edition,
+    situations_are_listed_with_their_latest_data,
+    the_audit_chain_verifies_and_names_an_edited_entry,
+    entries_cut_from_the_end_are_noticed,
+    the_audit_log_refuses_updates_and_deletes,
+    concurrent_appends_keep_one_chain,
+    unsupported_urls_say_what_to_use,
+);
