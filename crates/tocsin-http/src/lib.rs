@@ -1,0 +1,71 @@
+//! Tocsin's HTTP server: the JSON API under `/api/v1` and the health check.
+//!
+//! Invariant: handlers extract, call one store or domain function and map the result; no
+//! business logic lives here. Every error leaves as [`ApiError`], with a stable code and a
+//! message that says what to do; 5xx bodies reveal nothing and the real error is logged.
+
+mod error;
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use tocsin_store::{SituationRow, Store};
+
+pub use error::ApiError;
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Store,
+}
+
+/// The whole application as a router, so tests can call it without a socket.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/api/v1/situations", get(list_situations))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// Serves `app` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+#[derive(Debug, Serialize)]
+struct Health {
+    status: &'static str,
+    database: &'static str,
+    version: &'static str,
+}
+
+async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    state.store.ping().await.map_err(ApiError::from)?;
+    Ok(Json(Health {
+        status: "ok",
+        database: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    }))
+}
+
+#[derive(Debug, Serialize)]
+struct SituationList {
+    situations: Vec<SituationRow>,
+}
+
+async fn list_situations(State(state): State<AppState>) -> Result<Json<SituationList>, ApiError> {
+    let situations = state.store.list_situations().await?;
+    Ok(Json(SituationList { situations }))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route; the API lives under /api/v1".to_string())
+}
