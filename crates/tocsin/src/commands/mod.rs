@@ -1,0 +1,103 @@
+//! One function per subcommand. Each loads the settings, does its work through the library
+//! crates and prints its result.
+
+mod audit;
+mod data;
+mod import;
+mod init;
+mod serve;
+mod situations;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use tocsin_store::Store;
+
+use crate::cli::{Cli, Command};
+use crate::config::{redact_url, Setting, Settings};
+use crate::output::emit;
+use crate::Outcome;
+
+pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let listen_flag = match &cli.command {
+        Command::Serve(args) => args.listen,
+        _ => None,
+    };
+    let settings = Settings::load(&cli.global, listen_flag)?;
+    let json = cli.global.json;
+    match cli.command {
+        Command::Init => init::run(&settings, json).await,
+        Command::Serve(_) => serve::run(&settings).await,
+        Command::Import(command) => import::run(&settings, command, json).await,
+        Command::Situations(command) => situations::run(&settings, command, json).await,
+        Command::Data(command) => data::run(&settings, command, json).await,
+        Command::Audit(command) => audit::run(&settings, command, json).await,
+        Command::Config => show_config(&settings, json),
+    }
+}
+
+/// Opens (and migrates) the configured database, creating the SQLite file's folder if needed.
+async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    settings.prepare_database_dir()?;
+    let url = &settings.database_url.value;
+    Store::open(url)
+        .await
+        .map_err(|error| anyhow::anyhow!("{} ({})", error, redact_url(url)))
+}
+
+/// The one place commands read the clock.
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+/// Who the audit log names for work done from the command line.
+fn cli_actor() -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_string());
+    format!("cli:{user}")
+}
+
+#[derive(Serialize)]
+struct ConfigView {
+    data_dir: Setting<String>,
+    config_file: Setting<String>,
+    config_file_found: bool,
+    database_url: Setting<String>,
+    listen: Setting<String>,
+}
+
+fn show_config(settings: &Settings, json: bool) -> anyhow::Result<Outcome> {
+    let view = ConfigView {
+        data_dir: Setting {
+            value: settings.data_dir.value.display().to_string(),
+            origin: settings.data_dir.origin,
+        },
+        config_file: Setting {
+            value: settings.config_file.value.display().to_string(),
+            origin: settings.config_file.origin,
+        },
+        config_file_found: settings.config_file_found,
+        database_url: Setting {
+            value: redact_url(&settings.database_url.value),
+            origin: settings.database_url.origin,
+        },
+        listen: Setting {
+            value: settings.listen.value.to_string(),
+            origin: settings.listen.origin,
+        },
+    };
+    emit(json, &view, |v| {
+        let origin = |o| {
+            serde_json::to_value(o)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        };
+        format!(
+            "data_dir     {}  ({})\nconfig_file  {}  ({}{})\ndatabase_url {}  ({})\nlisten       {}  ({})",
+            v.data_dir.value, origin(v.data_dir.origin),
+            v.config_file.value, origin(v.config_file.origin), if v.config_file_found { "" } else { ", not present" },
+            v.database_url.value, origin(v.database_url.origin),
+            v.listen.value, origin(v.listen.origin),
+        )
+    })?;
+    Ok(Outcome::Success)
+}

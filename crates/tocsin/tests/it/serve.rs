@@ -1,0 +1,72 @@
+//! `tocsin serve` as a real process on loopback: health, the situations API, clean shutdown.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+
+use crate::{ewp_file, run, Sandbox};
+
+/// A minimal HTTP/1.1 GET, enough to talk to our own server without a client library.
+fn get(address: &str, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn serve_answers_health_and_situations_then_stops_on_sigterm() {
+    let sandbox = Sandbox::new();
+    assert_eq!(
+        run(sandbox.tocsin().args(["import", "ewp"]).arg(ewp_file())).0,
+        0
+    );
+
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("tocsin"))
+        .env("TOCSIN_DATA_DIR", sandbox.data_dir())
+        .env_remove("TOCSIN_DATABASE_URL")
+        .env("TOCSIN_LISTEN", "127.0.0.1:0")
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+
+    let (status, body) = get(&address, "/health");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"status\":\"ok\""), "{body}");
+    let (status, body) = get(&address, "/api/v1/situations");
+    assert_eq!(status, 200);
+    // Chunked or not, the body names Myanmar with its GW code.
+    assert!(body.contains("\"id\":\"MMR\""), "{body}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "serve must stop cleanly on SIGTERM: {status}"
+    );
+}
