@@ -6,10 +6,13 @@
 
 mod error;
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
+use tocsin_domain::Catalogue;
 use tocsin_store::{SituationRow, Store};
 
 pub use error::ApiError;
@@ -18,6 +21,18 @@ pub use error::ApiError;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub store: Store,
+    /// The indicator catalogue in force (built-in or the deployment's own).
+    pub catalogue: Arc<Catalogue>,
+}
+
+impl AppState {
+    /// A state with the built-in catalogue.
+    pub fn new(store: Store) -> AppState {
+        AppState {
+            store,
+            catalogue: Arc::new(Catalogue::embedded().clone()),
+        }
+    }
 }
 
 /// The whole application as a router, so tests can call it without a socket.
@@ -25,6 +40,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/api/v1/situations", get(list_situations))
+        .route("/api/v1/catalogue", get(catalogue))
         .fallback(not_found)
         .with_state(state)
 }
@@ -64,6 +80,11 @@ struct SituationList {
 async fn list_situations(State(state): State<AppState>) -> Result<Json<SituationList>, ApiError> {
     let situations = state.store.list_situations().await?;
     Ok(Json(SituationList { situations }))
+}
+
+/// The indicator catalogue, whole: risk factors, indicators, the 2009 categories.
+async fn catalogue(State(state): State<AppState>) -> Json<Arc<Catalogue>> {
+    Json(state.catalogue)
 }
 
 async fn not_found() -> ApiError {

@@ -66,8 +66,20 @@ pub enum Command {
     /// The tamper-evident audit log
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The indicator catalogue: the 14 risk factors and their indicators
+    Catalogue(CatalogueArgs),
     /// Show the settings in force and where each came from
     Config,
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogueArgs {
+    /// Only indicators that speak to this escalation stage (1, 2 or 3)
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub stage: Option<u8>,
+    /// Only indicators on this side of the crime triangle: perpetrator, victim or situation
+    #[arg(long)]
+    pub dimension: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -22,6 +22,7 @@ pub const DATABASE_FILE_NAME: &str = "tocsin.db";
 struct FileConfig {
     database_url: Option<String>,
     listen: Option<String>,
+    catalogue: Option<PathBuf>,
 }
 
 /// Where a setting's value came from.
@@ -48,6 +49,8 @@ pub struct Settings {
     pub config_file_found: bool,
     pub database_url: Setting<String>,
     pub listen: Setting<SocketAddr>,
+    /// A deployment's own indicator catalogue; `None` means the built-in one.
+    pub catalogue: Setting<Option<PathBuf>>,
 }
 
 /// Picks the first value present, in order of precedence, and notes its origin.
@@ -117,7 +120,7 @@ impl Settings {
             Ok(text) => {
                 let parsed: FileConfig = toml::from_str(&text).with_context(|| {
                     format!(
-                        "configuration file {} is not valid (allowed keys: database_url, listen)",
+                        "configuration file {} is not valid (allowed keys: database_url, listen, catalogue)",
                         config_file.value.display()
                     )
                 })?;
@@ -167,12 +170,19 @@ impl Settings {
                 .parse()
                 .expect("the default listen address is valid")
         });
+        let catalogue = pick(
+            None,
+            env("TOCSIN_CATALOGUE").map(|path| Some(PathBuf::from(path))),
+            file.catalogue.map(Some),
+            || None,
+        );
         Ok(Settings {
             data_dir,
             config_file,
             config_file_found: found,
             database_url,
             listen,
+            catalogue,
         })
     }
 
@@ -220,7 +230,10 @@ pub fn commented_default_file(data_dir: &Path) -> String {
          # database_url = \"{}\"\n\
          \n\
          # Address the HTTP server listens on.\n\
-         # listen = \"{DEFAULT_LISTEN}\"\n",
+         # listen = \"{DEFAULT_LISTEN}\"\n\
+         \n\
+         # A replacement indicator catalogue (TOML, same format as the built-in one).\n\
+         # catalogue = \"/etc/tocsin/catalogue.toml\"\n",
         sqlite_url(data_dir)
     )
 }
@@ -259,6 +272,8 @@ mod tests {
     #[test]
     fn the_commented_file_parses_and_sets_nothing() {
         let parsed: FileConfig = toml::from_str(&commented_default_file(Path::new("/d"))).unwrap();
-        assert!(parsed.database_url.is_none() && parsed.listen.is_none());
+        assert!(
+            parsed.database_url.is_none() && parsed.listen.is_none() && parsed.catalogue.is_none()
+        );
     }
 }

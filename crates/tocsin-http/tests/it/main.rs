@@ -26,9 +26,7 @@ async fn get(state: AppState, uri: &str) -> (StatusCode, serde_json::Value) {
 #[tokio::test]
 async fn health_reports_the_database() {
     let dir = tempfile::tempdir().unwrap();
-    let state = AppState {
-        store: store(&dir).await,
-    };
+    let state = AppState::new(store(&dir).await);
     let (status, body) = get(state, "/health").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "ok");
@@ -60,7 +58,7 @@ async fn situations_lists_what_was_imported() {
         )
         .await
         .unwrap();
-    let (status, body) = get(AppState { store }, "/api/v1/situations").await;
+    let (status, body) = get(AppState::new(store), "/api/v1/situations").await;
     assert_eq!(status, StatusCode::OK);
     let list = body["situations"].as_array().unwrap();
     assert_eq!(list.len(), 1);
@@ -72,9 +70,7 @@ async fn situations_lists_what_was_imported() {
 #[tokio::test]
 async fn unknown_routes_get_a_coded_error() {
     let dir = tempfile::tempdir().unwrap();
-    let state = AppState {
-        store: store(&dir).await,
-    };
+    let state = AppState::new(store(&dir).await);
     let (status, body) = get(state, "/api/v1/nothing").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"]["code"], "not_found");
@@ -82,4 +78,17 @@ async fn unknown_routes_get_a_coded_error() {
         .as_str()
         .unwrap()
         .contains("/api/v1"));
+}
+
+#[tokio::test]
+async fn the_catalogue_lists_fourteen_risk_factors() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = AppState::new(store(&dir).await);
+    let (status, body) = get(state, "/api/v1/catalogue").await;
+    assert_eq!(status, StatusCode::OK);
+    let factors = body["risk_factor"].as_array().unwrap();
+    assert_eq!(factors.len(), 14);
+    assert_eq!(factors[9]["number"], 10);
+    assert!(!factors[9]["indicator"].as_array().unwrap().is_empty());
+    assert_eq!(body["legacy_category"].as_array().unwrap().len(), 8);
 }

@@ -2,6 +2,7 @@
 //! crates and prints its result.
 
 mod audit;
+mod catalogue;
 mod data;
 mod import;
 mod init;
@@ -31,6 +32,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Situations(command) => situations::run(&settings, command, json).await,
         Command::Data(command) => data::run(&settings, command, json).await,
         Command::Audit(command) => audit::run(&settings, command, json).await,
+        Command::Catalogue(args) => catalogue::run(&settings, args, json),
         Command::Config => show_config(&settings, json),
     }
 }
@@ -42,6 +44,22 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     Store::open(url)
         .await
         .map_err(|error| anyhow::anyhow!("{} ({})", error, redact_url(url)))
+}
+
+/// The indicator catalogue in force: the deployment's file if configured, else the built-in.
+fn load_catalogue(settings: &Settings) -> anyhow::Result<std::sync::Arc<tocsin_domain::Catalogue>> {
+    use anyhow::Context;
+    let catalogue = match &settings.catalogue.value {
+        None => tocsin_domain::Catalogue::embedded().clone(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read the indicator catalogue {}", path.display())
+            })?;
+            tocsin_domain::Catalogue::from_toml(&text)
+                .with_context(|| format!("indicator catalogue {}", path.display()))?
+        }
+    };
+    Ok(std::sync::Arc::new(catalogue))
 }
 
 /// The one place commands read the clock.
@@ -62,6 +80,7 @@ struct ConfigView {
     config_file_found: bool,
     database_url: Setting<String>,
     listen: Setting<String>,
+    catalogue: Setting<String>,
 }
 
 fn show_config(settings: &Settings, json: bool) -> anyhow::Result<Outcome> {
@@ -83,6 +102,14 @@ fn show_config(settings: &Settings, json: bool) -> anyhow::Result<Outcome> {
             value: settings.listen.value.to_string(),
             origin: settings.listen.origin,
         },
+        catalogue: Setting {
+            value: settings
+                .catalogue
+                .value
+                .as_ref()
+                .map_or_else(|| "built-in".to_string(), |p| p.display().to_string()),
+            origin: settings.catalogue.origin,
+        },
     };
     emit(json, &view, |v| {
         let origin = |o| {
@@ -92,11 +119,12 @@ fn show_config(settings: &Settings, json: bool) -> anyhow::Result<Outcome> {
                 .unwrap_or_default()
         };
         format!(
-            "data_dir     {}  ({})\nconfig_file  {}  ({}{})\ndatabase_url {}  ({})\nlisten       {}  ({})",
+            "data_dir     {}  ({})\nconfig_file  {}  ({}{})\ndatabase_url {}  ({})\nlisten       {}  ({})\ncatalogue    {}  ({})",
             v.data_dir.value, origin(v.data_dir.origin),
             v.config_file.value, origin(v.config_file.origin), if v.config_file_found { "" } else { ", not present" },
             v.database_url.value, origin(v.database_url.origin),
             v.listen.value, origin(v.listen.origin),
+            v.catalogue.value, origin(v.catalogue.origin),
         )
     })?;
     Ok(Outcome::Success)

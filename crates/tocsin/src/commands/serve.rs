@@ -7,6 +7,7 @@ use crate::config::Settings;
 use crate::Outcome;
 
 pub async fn run(settings: &Settings) -> anyhow::Result<Outcome> {
+    let catalogue = super::load_catalogue(settings)?;
     let store = super::open_store(settings).await?;
     let listener = tokio::net::TcpListener::bind(settings.listen.value)
         .await
@@ -19,6 +20,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Outcome> {
         listener,
         AppState {
             store: store.clone(),
+            catalogue,
         },
         shutdown_signal(),
     )

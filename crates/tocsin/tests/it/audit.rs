@@ -6,7 +6,7 @@ use crate::{ewp_file, json, run, Sandbox};
 
 #[test]
 fn verify_passes_untouched_and_names_the_first_altered_entry() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::create();
     let small = sandbox.dir.path().join("small.csv");
     let text = std::fs::read_to_string(ewp_file()).unwrap();
     std::fs::write(

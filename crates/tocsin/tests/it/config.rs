@@ -15,7 +15,7 @@ fn database_setting(sandbox: &Sandbox, command: &mut assert_cmd::Command) -> (St
 
 #[test]
 fn each_source_overrides_the_one_before() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::create();
     let (url, origin) = database_setting(&sandbox, &mut sandbox.tocsin());
     assert_eq!(
         (url.as_str(), origin.as_str()),
@@ -59,7 +59,7 @@ fn each_source_overrides_the_one_before() {
 
 #[test]
 fn unknown_keys_in_the_file_are_an_error() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::create();
     std::fs::create_dir_all(sandbox.data_dir()).unwrap();
     std::fs::write(
         sandbox.data_dir().join("tocsin.toml"),
@@ -74,7 +74,7 @@ fn unknown_keys_in_the_file_are_an_error() {
 
 #[test]
 fn init_creates_directory_config_and_database_and_keeps_an_existing_config() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::create();
     let (code, stdout, stderr) = run(sandbox.tocsin().args(["init", "--json"]));
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(json(&stdout)["config_written"], true);

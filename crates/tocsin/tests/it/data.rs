@@ -4,7 +4,7 @@ use crate::{json, run, test_data, Sandbox};
 
 #[test]
 fn fetch_from_a_mirror_verifies_and_a_second_run_finds_everything_present() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::create();
     let dest = sandbox.dir.path().join("datasets");
     let ids = [
         "ewp-prepared-predictors-2024",
@@ -37,7 +37,7 @@ fn fetch_from_a_mirror_verifies_and_a_second_run_finds_everything_present() {
 
 #[test]
 fn an_unknown_dataset_id_is_refused_with_the_known_ones() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::create();
     let (code, _, stderr) = run(sandbox
         .tocsin()
         .args(["data", "fetch", "--only", "no-such-data"]));
@@ -48,7 +48,7 @@ fn an_unknown_dataset_id_is_refused_with_the_known_ones() {
 
 #[test]
 fn the_manifest_lists_publisher_licence_and_hash() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::create();
     let (code, stdout, _) = run(sandbox.tocsin().args(["data", "list", "--json"]));
     assert_eq!(code, 0);
     let list = json(&stdout);

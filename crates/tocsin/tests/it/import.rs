@@ -8,7 +8,7 @@ use crate::{ewp_file, fresh_postgres_database, json, run, Sandbox};
 
 #[test]
 fn the_ewp_file_loads_every_country_year_and_importing_again_changes_nothing() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::create();
     let file = ewp_file();
     let (code, stdout, stderr) = run(sandbox
         .tocsin()
@@ -54,7 +54,7 @@ fn the_ewp_file_loads_every_country_year_and_importing_again_changes_nothing() {
 
 #[test]
 fn sqlite_and_postgres_hold_identical_counts_and_values() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::create();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let postgres_url = runtime.block_on(fresh_postgres_database("ewp"));
     let mut outputs = Vec::new();
@@ -95,7 +95,7 @@ fn sqlite_and_postgres_hold_identical_counts_and_values() {
 /// Writes a damaged copy of the real file and checks it is refused with a located message,
 /// exit code 2, and that the database still holds exactly what it held before.
 fn refused(damage: impl FnOnce(String) -> String, expected: &[&str]) {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::create();
     let good = std::fs::read_to_string(ewp_file()).unwrap();
     let bad_path = sandbox.dir.path().join("damaged.csv");
     std::fs::write(&bad_path, damage(good.clone())).unwrap();

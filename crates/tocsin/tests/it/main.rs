@@ -2,6 +2,7 @@
 
 mod architecture;
 mod audit;
+mod catalogue;
 mod config;
 mod data;
 mod import;
@@ -28,7 +29,7 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    pub fn new() -> Sandbox {
+    pub fn create() -> Sandbox {
         Sandbox {
             dir: tempfile::tempdir().unwrap(),
         }

@@ -26,7 +26,7 @@ fn get(address: &str, path: &str) -> (u16, String) {
 
 #[test]
 fn serve_answers_health_and_situations_then_stops_on_sigterm() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::create();
     assert_eq!(
         run(sandbox.tocsin().args(["import", "ewp"]).arg(ewp_file())).0,
         0
