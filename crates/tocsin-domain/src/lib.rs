@@ -25,5 +25,5 @@ pub use report::{
 };
 pub use role::Role;
 pub use situation::{Countries, Country, Situation, SituationId};
-pub use source::{Channel, Source, SourceId};
+pub use source::{Channel, Contact, Source, SourceId};
 pub use structural::CountryYear;

@@ -69,6 +69,46 @@ impl fmt::Display for SourceId {
     }
 }
 
+/// Who a source is: a phone number, an e-mail address, a name. Never logged, never printed:
+/// `Debug` shows a mask and there is no `Display`. The storage layer keeps it only encrypted;
+/// code that really needs the clear text calls [`Contact::expose`], which is easy to audit.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Contact(String);
+
+impl Contact {
+    pub fn new(value: impl Into<String>) -> Contact {
+        Contact(value.into())
+    }
+
+    /// A phone number reduced to `+` and digits, so that "+256 700-000 000" and
+    /// "+256700000000" are the same sender.
+    pub fn phone(raw: &str) -> Contact {
+        let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+        let plus = if raw.trim_start().starts_with('+') || raw.trim_start().starts_with("00") {
+            "+"
+        } else {
+            ""
+        };
+        let digits = if raw.trim_start().starts_with("00") {
+            &digits[2..]
+        } else {
+            &digits[..]
+        };
+        Contact(format!("{plus}{digits}"))
+    }
+
+    /// The clear text, for encryption and keyed hashing only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Contact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Contact(***)")
+    }
+}
+
 /// How a source reaches Tocsin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -109,6 +149,14 @@ mod tests {
         assert_eq!(SourceId::parse(&id.as_str().to_lowercase()).unwrap(), id);
         assert!(SourceId::parse("SRC-00000O").is_err());
         assert!(SourceId::parse("+256700000000").is_err());
+    }
+
+    #[test]
+    fn contacts_never_show_in_debug_output() {
+        let contact = Contact::phone("+256 700-123 456");
+        assert_eq!(contact.expose(), "+256700123456");
+        assert_eq!(format!("{contact:?}"), "Contact(***)");
+        assert_eq!(Contact::phone("00256700123456"), contact);
     }
 
     #[test]

@@ -11,7 +11,9 @@
 mod audit;
 mod datasets;
 mod error;
+mod intake;
 mod situations;
+pub mod vault;
 
 use std::fmt;
 
@@ -20,7 +22,9 @@ use sqlx::{AnyPool, Executor};
 
 pub use datasets::{CountryYearImport, ImportOutcome, StructuralSummary};
 pub use error::StoreError;
+pub use intake::{Accepted, Delivery, InboxEntry, InboxState, NewReport, PlaceInput, Received};
 pub use situations::SituationRow;
+pub use vault::{Vault, VaultError};
 
 /// Which database engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -35,6 +35,35 @@ pub(crate) async fn ensure(
     Ok(())
 }
 
+/// Makes sure the country of `situation` (and the area itself, named after its slug) exists,
+/// so that reports can refer to it.
+pub(crate) async fn ensure_country(
+    tx: &mut Transaction<'_, Any>,
+    situation: &SituationId,
+) -> Result<(), StoreError> {
+    let country_id = situation.country();
+    let country = tocsin_domain::Countries::embedded()
+        .all()
+        .iter()
+        .find(|c| c.situation_id() == country_id)
+        .map(Situation::from_country)
+        .ok_or_else(|| StoreError::NotFound {
+            what: format!("country {country_id}"),
+        })?;
+    let mut wanted = vec![country.clone()];
+    if situation != &country_id {
+        let slug = situation
+            .as_str()
+            .split_once('/')
+            .map_or("", |(_, slug)| slug);
+        wanted.push(
+            Situation::area(&country, slug, slug)
+                .map_err(|error| StoreError::Corrupt(error.to_string()))?,
+        );
+    }
+    ensure(tx, &wanted.iter().collect::<Vec<_>>()).await
+}
+
 impl Store {
     /// All situations, by name.
     pub async fn list_situations(&self) -> Result<Vec<SituationRow>, StoreError> {

@@ -9,8 +9,13 @@ use sqlx::{AnyPool, Executor};
 use time::macros::datetime;
 use time::OffsetDateTime;
 use tocsin_domain::audit::AuditEvent;
-use tocsin_domain::{Countries, CountryYear, Situation};
-use tocsin_store::{Backend, CountryYearImport, Store, StoreError};
+use tocsin_domain::{
+    Channel, Contact, Countries, CountryYear, Credibility, Situation, SituationId, Tlp,
+};
+use tocsin_store::{
+    Backend, CountryYearImport, Delivery, InboxState, NewReport, PlaceInput, Received, Store,
+    StoreError, Vault,
+};
 
 const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
 
@@ -307,6 +312,186 @@ async fn unsupported_urls_say_what_to_use(_db: Db) {
     assert!(error.to_string().contains("sqlite://"), "{error}");
 }
 
+fn vault() -> Vault {
+    Vault::from_hex(&"5a".repeat(32)).unwrap()
+}
+
+fn sms_report(sender: &str, text: &str) -> NewReport {
+    NewReport {
+        channel: Channel::Sms,
+        sender: Some(Contact::phone(sender)),
+        text: text.to_string(),
+        place: PlaceInput {
+            name: Some("Juba".into()),
+            point: Some((4.85, 31.58)),
+            situation: Some(SituationId::parse("SSD").unwrap()),
+            state: "resolved",
+        },
+        observed_at: None,
+        language: Some("en".into()),
+        credibility: Credibility::CannotBeJudged,
+        tlp: Tlp::Amber,
+        external_ref: None,
+        details_json: None,
+    }
+}
+
+fn delivery<'a>(key: Option<&'a str>, payload: &'a [u8]) -> Delivery<'a> {
+    Delivery {
+        channel: "twilio",
+        delivery_key: key,
+        content_type: "application/x-www-form-urlencoded",
+        payload,
+    }
+}
+
+async fn a_repeated_delivery_is_stored_once_and_answered_as_the_first(db: Db) {
+    let store = db.open().await;
+    let vault = vault();
+    let payload = b"From=%2B211912345678&Body=armed+men&MessageSid=SM1";
+    let Received::New(inbox_id) = store
+        .receive(&vault, delivery(Some("twilio:SM1"), payload), NOW)
+        .await
+        .unwrap()
+    else {
+        panic!("the first delivery is new");
+    };
+    let accepted = store
+        .accept(
+            &vault,
+            Some(inbox_id),
+            sms_report("+211 912 345 678", "armed men"),
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert!(!accepted.duplicate);
+    for _ in 0..2 {
+        match store
+            .receive(&vault, delivery(Some("twilio:SM1"), payload), NOW)
+            .await
+            .unwrap()
+        {
+            Received::Repeat(entry) => {
+                assert_eq!(entry.id, inbox_id);
+                assert_eq!(entry.state, InboxState::Accepted);
+                assert_eq!(entry.report_id, Some(accepted.report_id));
+            }
+            Received::New(_) => panic!("a repeat must not be new"),
+        }
+    }
+    assert_eq!(store.inbox_entry(inbox_id).await.unwrap().deliveries, 3);
+    // The payload is kept sealed and opens to exactly what arrived.
+    assert_eq!(store.open_payload(&vault, inbox_id).await.unwrap(), payload);
+}
+
+async fn a_retry_under_a_new_message_id_is_the_same_report(db: Db) {
+    let store = db.open().await;
+    let vault = vault();
+    let first = store
+        .accept(
+            &vault,
+            None,
+            sms_report("+211912345678", "Armed men  at the market"),
+            NOW,
+        )
+        .await
+        .unwrap();
+    let again = store
+        .accept(
+            &vault,
+            None,
+            sms_report("+211 912 345 678", "armed men at the market"),
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert!(again.duplicate);
+    assert_eq!(again.report_id, first.report_id);
+    assert_eq!(
+        again.source_id, first.source_id,
+        "the same phone is the same source"
+    );
+    let other = store
+        .accept(
+            &vault,
+            None,
+            sms_report("+211900000000", "armed men at the market"),
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert!(!other.duplicate, "another sender's report is its own");
+    assert_ne!(other.source_id, first.source_id);
+    assert_eq!(
+        store.verify_audit().await.unwrap().entries,
+        2,
+        "one receipt entry per new report"
+    );
+}
+
+async fn contacts_are_sealed_and_revealing_one_is_audited(db: Db) {
+    let store = db.open().await;
+    let vault = vault();
+    let accepted = store
+        .accept(
+            &vault,
+            None,
+            sms_report("+211912345678", "shots fired"),
+            NOW,
+        )
+        .await
+        .unwrap();
+    let source = accepted.source_id.unwrap();
+    let raw = db.raw().await;
+    use sqlx::Row;
+    let row = sqlx::query("SELECT contact_sealed, contact_fingerprint FROM sources")
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+    let sealed: Vec<u8> = row.try_get("contact_sealed").unwrap();
+    assert!(!String::from_utf8_lossy(&sealed).contains("912345678"));
+    let fingerprint: String = row.try_get("contact_fingerprint").unwrap();
+    assert!(!fingerprint.contains("912345678"));
+
+    let contact = store
+        .reveal_contact(&vault, &source, "handler-1", NOW)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(contact.expose(), "+211912345678");
+    let entries = store.audit_entries(0, 10).await.unwrap();
+    let last = entries.last().unwrap();
+    assert_eq!(
+        (last.event.action.as_str(), last.event.actor.as_str()),
+        ("source.reveal", "handler-1")
+    );
+    assert_eq!(last.event.entity, format!("source:{source}"));
+}
+
+async fn unreadable_payloads_are_kept_with_their_reason(db: Db) {
+    let store = db.open().await;
+    let vault = vault();
+    let Received::New(id) = store
+        .receive(&vault, delivery(None, b"\xff\xfe not a form"), NOW)
+        .await
+        .unwrap()
+    else {
+        panic!("new");
+    };
+    store
+        .reject(id, "invalid_encoding", "the body is not UTF-8 form data")
+        .await
+        .unwrap();
+    let rejected = store.rejected_payloads(10).await.unwrap();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].error_code.as_deref(), Some("invalid_encoding"));
+    assert_eq!(
+        store.open_payload(&vault, id).await.unwrap(),
+        b"\xff\xfe not a form"
+    );
+}
+
 /// Runs each named contract test on both backends.
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
@@ -331,4 +516,8 @@ contract!(
     the_audit_log_refuses_updates_and_deletes,
     concurrent_appends_keep_one_chain,
     unsupported_urls_say_what_to_use,
+    a_repeated_delivery_is_stored_once_and_answered_as_the_first,
+    a_retry_under_a_new_message_id_is_the_same_report,
+    contacts_are_sealed_and_revealing_one_is_audited,
+    unreadable_payloads_are_kept_with_their_reason,
 );

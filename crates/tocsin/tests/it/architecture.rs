@@ -9,6 +9,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("tocsin-toolbox", &["tocsin-domain"]),
     ("tocsin-risk", &["tocsin-domain"]),
     ("tocsin-ingest", &["tocsin-domain"]),
+    ("tocsin-geo", &["tocsin-domain"]),
     ("tocsin-store", &["tocsin-domain"]),
     ("tocsin-datasets", &[]),
     (
@@ -18,6 +19,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "tocsin-store",
             "tocsin-toolbox",
             "tocsin-risk",
+            "tocsin-ingest",
+            "tocsin-geo",
         ],
     ),
     (
@@ -27,6 +30,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "tocsin-toolbox",
             "tocsin-risk",
             "tocsin-ingest",
+            "tocsin-geo",
             "tocsin-store",
             "tocsin-datasets",
             "tocsin-http",
@@ -36,7 +40,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
 
 /// Crates that do I/O or run async: the pure crates must not reach them, even indirectly.
 const IMPURE: &[&str] = &["tokio", "sqlx", "axum", "reqwest", "hyper", "mio"];
-const PURE: &[&str] = &["tocsin-domain", "tocsin-toolbox", "tocsin-risk"];
+const PURE: &[&str] = &[
+    "tocsin-domain",
+    "tocsin-toolbox",
+    "tocsin-risk",
+    "tocsin-ingest",
+    "tocsin-geo",
+];
 
 struct Graph {
     workspace: BTreeSet<String>,

@@ -1,0 +1,427 @@
+//! Field reports: the inbox of raw payloads, pseudonymous sources and the reports themselves.
+//!
+//! The order of work is what makes intake safe:
+//! 1. [`Store::receive`] seals the payload exactly as it arrived and commits it before anything
+//!    reads it, so a crash, a parser bug or a bad payload never loses what a person risked
+//!    sending. A repeated delivery (same gateway message id or idempotency key) finds the first.
+//! 2. The caller parses it outside the database.
+//! 3. [`Store::accept`] turns it into a report (matching the sender to a source by keyed
+//!    fingerprint, and folding a retry that arrives under a new message id into the first
+//!    report by content fingerprint) or [`Store::reject`] records why it could not be read.
+
+use chacha20poly1305::aead::rand_core::RngCore;
+use chacha20poly1305::aead::OsRng;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::{Any, Row, Transaction};
+use time::OffsetDateTime;
+use tocsin_domain::audit::AuditEvent;
+use tocsin_domain::{Channel, Contact, Credibility, SituationId, SourceId, Tlp, VerificationState};
+
+use crate::{audit, timestamp_text, Store, StoreError, Vault};
+
+/// A payload as it arrived.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery<'a> {
+    /// `api`, `twilio`, `smssync`, `web_form`.
+    pub channel: &'a str,
+    /// Gateway message id or idempotency key, already namespaced (`twilio:SM…`).
+    pub delivery_key: Option<&'a str>,
+    pub content_type: &'a str,
+    pub payload: &'a [u8],
+}
+
+/// What became of a payload so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InboxState {
+    Received,
+    Accepted,
+    Rejected,
+}
+
+impl InboxState {
+    fn parse(text: &str) -> Result<InboxState, StoreError> {
+        match text {
+            "received" => Ok(InboxState::Received),
+            "accepted" => Ok(InboxState::Accepted),
+            "rejected" => Ok(InboxState::Rejected),
+            other => Err(StoreError::Corrupt(format!("inbox state {other:?}"))),
+        }
+    }
+}
+
+/// The stored record of a payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InboxEntry {
+    pub id: i64,
+    pub received_at: String,
+    pub channel: String,
+    pub state: InboxState,
+    pub report_id: Option<i64>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    /// How many times the same payload was delivered.
+    pub deliveries: i64,
+}
+
+/// The outcome of [`Store::receive`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    /// First delivery: parse it and accept or reject it.
+    New(i64),
+    /// A repeat of an earlier delivery: answer as that one was answered.
+    Repeat(InboxEntry),
+}
+
+/// Where a report says something happened, as far as it could be resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlaceInput {
+    pub name: Option<String>,
+    pub point: Option<(f64, f64)>,
+    pub situation: Option<SituationId>,
+    /// `resolved`, `unresolved` (goes to the analysts' place queue), `ambiguous` or `none`.
+    pub state: &'static str,
+}
+
+/// A report ready to be stored.
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    pub channel: Channel,
+    pub sender: Option<Contact>,
+    pub text: String,
+    pub place: PlaceInput,
+    pub observed_at: Option<OffsetDateTime>,
+    pub language: Option<String>,
+    pub credibility: Credibility,
+    pub tlp: Tlp,
+    /// `dataset:event-id` for imported dataset events.
+    pub external_ref: Option<String>,
+    pub details_json: Option<String>,
+}
+
+/// The outcome of [`Store::accept`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Accepted {
+    pub report_id: i64,
+    pub source_id: Option<SourceId>,
+    /// The same content from the same sender was already a report: no new one was made.
+    pub duplicate: bool,
+}
+
+fn channel_name(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Sms => "sms",
+        Channel::WebForm => "web_form",
+        Channel::Api => "api",
+        Channel::DatasetImport => "dataset",
+    }
+}
+
+/// Lower case with runs of white space folded: retried texts compare equal.
+fn normalise(text: &str) -> String {
+    text.split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn inbox_entry(row: &sqlx::any::AnyRow) -> Result<InboxEntry, StoreError> {
+    Ok(InboxEntry {
+        id: row.try_get("id")?,
+        received_at: row.try_get("received_at")?,
+        channel: row.try_get("channel")?,
+        state: InboxState::parse(&row.try_get::<String, _>("state")?)?,
+        report_id: row.try_get("report_id")?,
+        error_code: row.try_get("error_code")?,
+        error_message: row.try_get("error_message")?,
+        deliveries: row.try_get("deliveries")?,
+    })
+}
+
+const INBOX_COLUMNS: &str =
+    "id, received_at, channel, state, report_id, error_code, error_message, deliveries";
+
+impl Store {
+    /// Stores a payload, sealed, and commits before returning; a repeat delivery is counted
+    /// and the first one returned.
+    pub async fn receive(
+        &self,
+        vault: &Vault,
+        delivery: Delivery<'_>,
+        now: OffsetDateTime,
+    ) -> Result<Received, StoreError> {
+        let sealed = vault.seal("payload", delivery.payload);
+        let row = sqlx::query(&format!(
+            "INSERT INTO inbox (received_at, channel, delivery_key, content_type, payload, state) \
+             VALUES ($1, $2, $3, $4, $5, 'received') \
+             ON CONFLICT (delivery_key) DO UPDATE SET deliveries = inbox.deliveries + 1 \
+             RETURNING {INBOX_COLUMNS}"
+        ))
+        .bind(timestamp_text(now))
+        .bind(delivery.channel)
+        .bind(delivery.delivery_key)
+        .bind(delivery.content_type)
+        .bind(sealed)
+        .fetch_one(&self.pool)
+        .await?;
+        let entry = inbox_entry(&row)?;
+        Ok(if entry.deliveries == 1 {
+            Received::New(entry.id)
+        } else {
+            Received::Repeat(entry)
+        })
+    }
+
+    /// Records why a payload could not be read; it stays in the inbox for analysts.
+    pub async fn reject(&self, inbox_id: i64, code: &str, message: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE inbox SET state = 'rejected', error_code = $1, error_message = $2 WHERE id = $3",
+        )
+        .bind(code)
+        .bind(message)
+        .bind(inbox_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Stores a report (and its source), links the payload it came from, and records the
+    /// receipt in the audit log, all in one transaction.
+    pub async fn accept(
+        &self,
+        vault: &Vault,
+        inbox_id: Option<i64>,
+        report: NewReport,
+        now: OffsetDateTime,
+    ) -> Result<Accepted, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let source_id = match &report.sender {
+            Some(contact) => {
+                Some(find_or_create_source(&mut tx, vault, report.channel, contact, now).await?)
+            }
+            None => None,
+        };
+        let received_at = timestamp_text(now);
+        // Same sender, same words, same day: one report however often it is delivered.
+        let fingerprint = vault.fingerprint(
+            "report",
+            format!(
+                "{}\n{}\n{}\n{}",
+                source_id.as_ref().map_or("", SourceId::as_str),
+                normalise(&report.text),
+                report.place.name.as_deref().unwrap_or_default(),
+                &received_at[..10],
+            )
+            .as_bytes(),
+        );
+        if let Some(situation) = &report.place.situation {
+            crate::situations::ensure_country(&mut tx, situation).await?;
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO reports (source_id, channel, text, place_name, latitude, longitude, situation_id, \
+             place_state, observed_at, received_at, language, credibility, tlp, verification, fingerprint, \
+             external_ref, details_json) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+             ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(source_id.as_ref().map(SourceId::as_str))
+        .bind(channel_name(report.channel))
+        .bind(&report.text)
+        .bind(report.place.name.as_deref())
+        .bind(report.place.point.map(|p| p.0))
+        .bind(report.place.point.map(|p| p.1))
+        .bind(report.place.situation.as_ref().map(SituationId::as_str))
+        .bind(report.place.state)
+        .bind(report.observed_at.map(timestamp_text))
+        .bind(&received_at)
+        .bind(report.language.as_deref())
+        .bind(i64::from(report.credibility.number()))
+        .bind(report.tlp.as_str())
+        .bind(VerificationState::Triage.as_str())
+        .bind(&fingerprint)
+        .bind(report.external_ref.as_deref())
+        .bind(report.details_json.as_deref())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (report_id, duplicate) = match inserted {
+            Some(row) => (row.try_get::<i64, _>("id")?, false),
+            None => {
+                let row = sqlx::query(
+                    "SELECT id FROM reports WHERE fingerprint = $1 OR external_ref = $2",
+                )
+                .bind(&fingerprint)
+                .bind(report.external_ref.as_deref())
+                .fetch_one(&mut *tx)
+                .await?;
+                (row.try_get::<i64, _>("id")?, true)
+            }
+        };
+        if let Some(inbox_id) = inbox_id {
+            sqlx::query("UPDATE inbox SET state = 'accepted', report_id = $1 WHERE id = $2")
+                .bind(report_id)
+                .bind(inbox_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if !duplicate {
+            audit::append(
+                &mut tx,
+                AuditEvent {
+                    actor: source_id.as_ref().map_or_else(
+                        || format!("channel:{}", channel_name(report.channel)),
+                        |s| s.to_string(),
+                    ),
+                    action: "report.receive".to_string(),
+                    entity: format!("report:{report_id}"),
+                    before: None,
+                    after: Some(
+                        json!({
+                            "channel": channel_name(report.channel),
+                            "situation": report.place.situation.as_ref().map(SituationId::as_str),
+                            "place_state": report.place.state,
+                            "verification": "triage",
+                            "tlp": report.tlp.as_str(),
+                        })
+                        .to_string(),
+                    ),
+                },
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Accepted {
+            report_id,
+            source_id,
+            duplicate,
+        })
+    }
+
+    /// The inbox entry of a payload.
+    pub async fn inbox_entry(&self, inbox_id: i64) -> Result<InboxEntry, StoreError> {
+        let row = sqlx::query(&format!("SELECT {INBOX_COLUMNS} FROM inbox WHERE id = $1"))
+            .bind(inbox_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: format!("inbox entry {inbox_id}"),
+            })?;
+        inbox_entry(&row)
+    }
+
+    /// Payloads that could not be read, newest first, for analysts to look at.
+    pub async fn rejected_payloads(&self, limit: i64) -> Result<Vec<InboxEntry>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {INBOX_COLUMNS} FROM inbox WHERE state = 'rejected' ORDER BY id DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(inbox_entry).collect()
+    }
+
+    /// Opens a stored payload (for the source-handler role: it may hold contact details).
+    pub async fn open_payload(&self, vault: &Vault, inbox_id: i64) -> Result<Vec<u8>, StoreError> {
+        let row = sqlx::query("SELECT payload FROM inbox WHERE id = $1")
+            .bind(inbox_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: format!("inbox entry {inbox_id}"),
+            })?;
+        let sealed: Vec<u8> = row.try_get("payload")?;
+        vault
+            .open("payload", &sealed)
+            .map_err(|error| StoreError::Corrupt(error.to_string()))
+    }
+
+    /// Reveals who a source is, recording who looked. The caller checks the role.
+    pub async fn reveal_contact(
+        &self,
+        vault: &Vault,
+        source: &SourceId,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<Contact>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query("SELECT contact_sealed FROM sources WHERE id = $1")
+            .bind(source.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: format!("source {source}"),
+            })?;
+        let sealed: Option<Vec<u8>> = row.try_get("contact_sealed")?;
+        let contact = sealed
+            .map(|sealed| {
+                vault
+                    .open("contact", &sealed)
+                    .map_err(|error| StoreError::Corrupt(error.to_string()))
+                    .and_then(|bytes| {
+                        String::from_utf8(bytes)
+                            .map_err(|error| StoreError::Corrupt(error.to_string()))
+                    })
+                    .map(Contact::new)
+            })
+            .transpose()?;
+        // Every look at a source's identity is on the record.
+        audit::append(
+            &mut tx,
+            AuditEvent {
+                actor: actor.to_string(),
+                action: "source.reveal".to_string(),
+                entity: format!("source:{source}"),
+                before: None,
+                after: None,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(contact)
+    }
+}
+
+/// The source behind `contact`, created (with a fresh pseudonym) on first contact.
+async fn find_or_create_source(
+    tx: &mut Transaction<'_, Any>,
+    vault: &Vault,
+    channel: Channel,
+    contact: &Contact,
+    now: OffsetDateTime,
+) -> Result<SourceId, StoreError> {
+    let fingerprint = vault.fingerprint("contact", contact.expose().as_bytes());
+    let existing = sqlx::query("SELECT id FROM sources WHERE contact_fingerprint = $1")
+        .bind(&fingerprint)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if let Some(row) = existing {
+        let id: String = row.try_get("id")?;
+        return SourceId::parse(&id).map_err(|error| StoreError::Corrupt(error.to_string()));
+    }
+    // A pseudonym collision is astronomically unlikely (31^6), but cheap to retry.
+    for _ in 0..5 {
+        let mut random = [0u8; 6];
+        OsRng.fill_bytes(&mut random);
+        let id = SourceId::from_random(random);
+        let inserted = sqlx::query(
+            "INSERT INTO sources (id, channel, reliability, contact_sealed, contact_fingerprint, created_at) \
+             VALUES ($1, $2, 'F', $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id.as_str())
+        .bind(channel_name(channel))
+        .bind(vault.seal("contact", contact.expose().as_bytes()))
+        .bind(&fingerprint)
+        .bind(timestamp_text(now))
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            return Ok(id);
+        }
+    }
+    Err(StoreError::Conflict(
+        "could not draw a free source pseudonym".to_string(),
+    ))
+}
