@@ -3,11 +3,33 @@
 //! Invariant: no database, no network, no clock. Parsers take bytes and return what they
 //! could read plus, for what they could not, problems that name the file, line and column and
 //! say how to fix it. A parser never panics on arbitrary input (property-tested).
+//!
+//! Dataset files: `ewp` (EWP country-years), `ucdp` (UCDP GED events), `acled` (ACLED events),
+//! the last two into the common [`DatasetEvent`] of `dataset`. Field reports: `webhook` (SMS
+//! gateway webhooks), `sms` (the structured SMS syntax and free text), `submission` (the JSON
+//! body of the reports API), `language` (which language a report is in).
 
+pub mod acled;
+mod contact;
+pub mod dataset;
 pub mod ewp;
+pub mod language;
 mod problem;
+pub mod sms;
+pub mod submission;
+pub mod ucdp;
+pub mod webhook;
 
+pub use acled::parse_acled;
+pub use dataset::{DatasetEvent, DatasetFile};
+pub use language::{detect_language, DetectedLanguage};
 pub use problem::{IngestError, Problem};
+pub use sms::{parse_sms, SmsReport};
+pub use submission::{
+    parse_submission, ReportSubmission, SubmissionError, SubmittedPlace, SubmittedSource,
+};
+pub use ucdp::parse_ucdp_ged;
+pub use webhook::{parse_any_webhook, parse_webhook, GatewayKind, InboundSms, WebhookError};
 
 use sha2::{Digest, Sha256};
 
