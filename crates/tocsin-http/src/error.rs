@@ -12,6 +12,13 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A client error with its own stable code (`invalid_json`, `bad_secret`, …).
+    #[error("{message}")]
+    Coded {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
     /// Something failed inside; the details go to the log, not to the client.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -22,7 +29,26 @@ impl ApiError {
         match self {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Coded { status, code, .. } => (*status, code),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl From<tocsin_app::IntakeError> for ApiError {
+    fn from(error: tocsin_app::IntakeError) -> ApiError {
+        use tocsin_app::IntakeErrorKind as Kind;
+        let status = match error.kind {
+            Kind::BadRequest => StatusCode::BAD_REQUEST,
+            Kind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            Kind::Unauthorized => StatusCode::UNAUTHORIZED,
+            // The intake layer already logged the cause and wrote a message that reveals nothing.
+            Kind::Internal => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        ApiError::Coded {
+            status,
+            code: error.code,
+            message: error.message,
         }
     }
 }

@@ -5,6 +5,7 @@
 //! message that says what to do; 5xx bodies reveal nothing and the real error is logged.
 
 mod error;
+mod intake;
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
+use tocsin_app::Intake;
 use tocsin_domain::Catalogue;
 use tocsin_store::{SituationRow, Store};
 
@@ -23,14 +25,16 @@ pub struct AppState {
     pub store: Store,
     /// The indicator catalogue in force (built-in or the deployment's own).
     pub catalogue: Arc<Catalogue>,
+    pub intake: Intake,
 }
 
 impl AppState {
     /// A state with the built-in catalogue.
-    pub fn new(store: Store) -> AppState {
+    pub fn new(store: Store, intake: Intake) -> AppState {
         AppState {
             store,
             catalogue: Arc::new(Catalogue::embedded().clone()),
+            intake,
         }
     }
 }
@@ -41,6 +45,7 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/api/v1/situations", get(list_situations))
         .route("/api/v1/catalogue", get(catalogue))
+        .merge(intake::routes())
         .fallback(not_found)
         .with_state(state)
 }

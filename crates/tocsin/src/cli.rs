@@ -96,6 +96,16 @@ pub enum ImportCommand {
         /// Path to the CSV file
         file: PathBuf,
     },
+    /// UCDP Georeferenced Event Dataset events (CSV), as reports
+    UcdpGed {
+        /// Path to the CSV file
+        file: PathBuf,
+    },
+    /// ACLED events (CSV export), as reports
+    Acled {
+        /// Path to the CSV file
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -23,6 +23,10 @@ struct FileConfig {
     database_url: Option<String>,
     listen: Option<String>,
     catalogue: Option<PathBuf>,
+    source_key_file: Option<PathBuf>,
+    gazetteer: Option<PathBuf>,
+    twilio_secret: Option<String>,
+    smssync_secret: Option<String>,
 }
 
 /// Where a setting's value came from.
@@ -51,6 +55,13 @@ pub struct Settings {
     pub listen: Setting<SocketAddr>,
     /// A deployment's own indicator catalogue; `None` means the built-in one.
     pub catalogue: Setting<Option<PathBuf>>,
+    /// File holding the key that seals sources' contact details (64 hex characters).
+    pub source_key_file: Setting<PathBuf>,
+    /// GeoNames cities file for resolving places in reports.
+    pub gazetteer: Setting<PathBuf>,
+    /// Shared secrets of the SMS gateways; a gateway without one is refused.
+    pub twilio_secret: Option<String>,
+    pub smssync_secret: Option<String>,
 }
 
 /// Picks the first value present, in order of precedence, and notes its origin.
@@ -120,7 +131,7 @@ impl Settings {
             Ok(text) => {
                 let parsed: FileConfig = toml::from_str(&text).with_context(|| {
                     format!(
-                        "configuration file {} is not valid (allowed keys: database_url, listen, catalogue)",
+                        "configuration file {} is not valid (allowed keys: database_url, listen, catalogue, source_key_file, gazetteer, twilio_secret, smssync_secret)",
                         config_file.value.display()
                     )
                 })?;
@@ -176,6 +187,22 @@ impl Settings {
             file.catalogue.map(Some),
             || None,
         );
+        let source_key_file = pick(
+            None,
+            env("TOCSIN_SOURCE_KEY_FILE").map(PathBuf::from),
+            file.source_key_file,
+            || data_dir.value.join("source.key"),
+        );
+        let gazetteer = pick(
+            None,
+            env("TOCSIN_GAZETTEER").map(PathBuf::from),
+            file.gazetteer,
+            || {
+                data_dir
+                    .value
+                    .join("datasets/geo/geonames_cities15000.json")
+            },
+        );
         Ok(Settings {
             data_dir,
             config_file,
@@ -183,6 +210,10 @@ impl Settings {
             database_url,
             listen,
             catalogue,
+            source_key_file,
+            gazetteer,
+            twilio_secret: env("TOCSIN_TWILIO_SECRET").or(file.twilio_secret),
+            smssync_secret: env("TOCSIN_SMSSYNC_SECRET").or(file.smssync_secret),
         })
     }
 
@@ -233,8 +264,22 @@ pub fn commented_default_file(data_dir: &Path) -> String {
          # listen = \"{DEFAULT_LISTEN}\"\n\
          \n\
          # A replacement indicator catalogue (TOML, same format as the built-in one).\n\
-         # catalogue = \"/etc/tocsin/catalogue.toml\"\n",
-        sqlite_url(data_dir)
+         # catalogue = \"/etc/tocsin/catalogue.toml\"\n\
+         \n\
+         # Key that seals sources' contact details; created on first use. Keep it apart from\n\
+         # database backups: without it, the sealed contacts cannot be read.\n\
+         # source_key_file = \"{}\"\n\
+         \n\
+         # GeoNames cities file used to place reports (tocsin data fetch puts it here).\n\
+         # gazetteer = \"{}\"\n\
+         \n\
+         # Shared secrets the SMS gateways present (query ?secret=, header X-Tocsin-Secret,\n\
+         # or SMSSync's own secret field). A gateway without a secret is refused.\n\
+         # twilio_secret = \"...\"\n\
+         # smssync_secret = \"...\"\n",
+        sqlite_url(data_dir),
+        data_dir.join("source.key").display(),
+        data_dir.join("datasets/geo/geonames_cities15000.json").display(),
     )
 }
 

@@ -62,6 +62,73 @@ fn load_catalogue(settings: &Settings) -> anyhow::Result<std::sync::Arc<tocsin_d
     Ok(std::sync::Arc::new(catalogue))
 }
 
+/// The key that seals sources' contact details, created (readable by the owner only) on
+/// first use.
+fn load_vault(settings: &Settings) -> anyhow::Result<tocsin_store::Vault> {
+    use anyhow::Context;
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = &settings.source_key_file.value;
+    let key = match std::fs::read_to_string(path) {
+        Ok(key) => key,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            let key = tocsin_store::Vault::generate_key_hex();
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .with_context(|| format!("cannot create the source key {}", path.display()))?;
+            file.write_all(key.as_bytes())?;
+            file.sync_all()?;
+            tracing::info!(path = %path.display(), "created a new source key");
+            key
+        }
+        Err(error) => {
+            return Err(error)
+                .with_context(|| format!("cannot read the source key {}", path.display()))
+        }
+    };
+    tocsin_store::Vault::from_hex(&key).with_context(|| format!("source key {}", path.display()))
+}
+
+/// The gazetteer, if its file is there; without it places stay unresolved for analysts.
+fn load_gazetteer(
+    settings: &Settings,
+) -> anyhow::Result<Option<std::sync::Arc<tocsin_geo::Gazetteer>>> {
+    use anyhow::Context;
+    let path = &settings.gazetteer.value;
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error)
+            if error.kind() == std::io::ErrorKind::NotFound
+                && settings.gazetteer.origin == crate::config::Origin::Default =>
+        {
+            tracing::warn!(path = %path.display(), "no gazetteer: place names in reports will wait for an analyst (tocsin data fetch brings it)");
+            return Ok(None);
+        }
+        Err(error) => {
+            return Err(error)
+                .with_context(|| format!("cannot open the gazetteer {}", path.display()))
+        }
+    };
+    let gazetteer = tocsin_geo::Gazetteer::from_geonames_json(std::io::BufReader::new(file))
+        .with_context(|| format!("gazetteer {}", path.display()))?;
+    // Country names in many languages, when the crosswalk sits beside the cities file.
+    let crosswalk = path.with_file_name("countrycode_codelist.csv");
+    let gazetteer = match std::fs::File::open(&crosswalk) {
+        Ok(file) => gazetteer
+            .with_country_names(std::io::BufReader::new(file))
+            .with_context(|| format!("country names {}", crosswalk.display()))?,
+        Err(_) => gazetteer,
+    };
+    Ok(Some(std::sync::Arc::new(gazetteer)))
+}
+
 /// The one place commands read the clock.
 fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()

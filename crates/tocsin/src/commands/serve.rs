@@ -9,6 +9,15 @@ use crate::Outcome;
 pub async fn run(settings: &Settings) -> anyhow::Result<Outcome> {
     let catalogue = super::load_catalogue(settings)?;
     let store = super::open_store(settings).await?;
+    let intake = tocsin_app::Intake::new(
+        store.clone(),
+        super::load_vault(settings)?,
+        super::load_gazetteer(settings)?,
+        tocsin_app::GatewaySecrets {
+            twilio: settings.twilio_secret.clone(),
+            smssync: settings.smssync_secret.clone(),
+        },
+    );
     let listener = tokio::net::TcpListener::bind(settings.listen.value)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen.value))?;
@@ -21,6 +30,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Outcome> {
         AppState {
             store: store.clone(),
             catalogue,
+            intake,
         },
         shutdown_signal(),
     )

@@ -13,8 +13,20 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("tocsin-store", &["tocsin-domain"]),
     ("tocsin-datasets", &[]),
     (
+        "tocsin-app",
+        &[
+            "tocsin-domain",
+            "tocsin-ingest",
+            "tocsin-geo",
+            "tocsin-store",
+            "tocsin-risk",
+            "tocsin-toolbox",
+        ],
+    ),
+    (
         "tocsin-http",
         &[
+            "tocsin-app",
             "tocsin-domain",
             "tocsin-store",
             "tocsin-toolbox",
@@ -26,6 +38,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "tocsin",
         &[
+            "tocsin-app",
             "tocsin-domain",
             "tocsin-toolbox",
             "tocsin-risk",

@@ -163,3 +163,54 @@ fn a_truncated_line_is_refused() {
         &["line 9464: expected 45 fields"],
     );
 }
+
+#[test]
+fn event_datasets_import_every_event_once() {
+    let sandbox = Sandbox::create();
+    let cases = [
+        ("ucdp-ged", "events/ucdp_ged191_syria.csv", 16_566),
+        ("acled", "events/acled_2022h1_sample9000.csv", 9_000),
+    ];
+    for (command, file, rows) in cases {
+        let path = crate::test_data().join(file);
+        let (code, stdout, stderr) = run(sandbox
+            .tocsin()
+            .args(["import", command])
+            .arg(&path)
+            .arg("--json"));
+        assert_eq!(code, 0, "{stderr}");
+        let first = json(&stdout);
+        assert_eq!(
+            (first["rows"].as_u64(), first["inserted"].as_u64()),
+            (Some(rows), Some(rows)),
+            "{first}"
+        );
+        let (code, stdout, _) = run(sandbox
+            .tocsin()
+            .args(["import", command])
+            .arg(&path)
+            .arg("--json"));
+        assert_eq!(code, 0);
+        let again = json(&stdout);
+        assert_eq!(
+            (
+                again["inserted"].as_u64(),
+                again["already_present"].as_u64()
+            ),
+            (Some(0), Some(rows))
+        );
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let reports = runtime.block_on(async {
+        use sqlx::Row;
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&sandbox.sqlite_url()).await.unwrap();
+        sqlx::query("SELECT COUNT(*) FROM reports")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .try_get::<i64, _>(0)
+            .unwrap()
+    });
+    assert_eq!(reports, 16_566 + 9_000);
+}

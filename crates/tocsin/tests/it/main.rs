@@ -6,6 +6,7 @@ mod catalogue;
 mod config;
 mod data;
 mod import;
+mod intake;
 mod serve;
 
 use std::path::PathBuf;

@@ -6,14 +6,23 @@ use std::process::{Command, Stdio};
 
 use crate::{ewp_file, run, Sandbox};
 
-/// A minimal HTTP/1.1 GET, enough to talk to our own server without a client library.
-fn get(address: &str, path: &str) -> (u16, String) {
+/// A minimal HTTP/1.1 request, enough to talk to our own server without a client library.
+pub fn request(
+    address: &str,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> (u16, String) {
     let mut stream = TcpStream::connect(address).unwrap();
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
     )
     .unwrap();
+    stream.write_all(body).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let status = response.split(' ').nth(1).unwrap().parse().unwrap();
@@ -24,21 +33,16 @@ fn get(address: &str, path: &str) -> (u16, String) {
     (status, body)
 }
 
-#[test]
-fn serve_answers_health_and_situations_then_stops_on_sigterm() {
-    let sandbox = Sandbox::create();
-    assert_eq!(
-        run(sandbox.tocsin().args(["import", "ewp"]).arg(ewp_file())).0,
-        0
-    );
+fn get(address: &str, path: &str) -> (u16, String) {
+    request(address, "GET", path, "text/plain", b"")
+}
 
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("tocsin"))
-        .env("TOCSIN_DATA_DIR", sandbox.data_dir())
-        .env_remove("TOCSIN_DATABASE_URL")
+/// Starts `tocsin serve` on a free loopback port; returns the child and its address.
+pub fn start_server(command: &mut Command) -> (std::process::Child, String) {
+    let mut child = command
         .env("TOCSIN_LISTEN", "127.0.0.1:0")
         .arg("serve")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -50,15 +54,11 @@ fn serve_answers_health_and_situations_then_stops_on_sigterm() {
         .strip_prefix("listening on http://")
         .unwrap_or_else(|| panic!("{line}"))
         .to_string();
+    (child, address)
+}
 
-    let (status, body) = get(&address, "/health");
-    assert_eq!(status, 200, "{body}");
-    assert!(body.contains("\"status\":\"ok\""), "{body}");
-    let (status, body) = get(&address, "/api/v1/situations");
-    assert_eq!(status, 200);
-    // Chunked or not, the body names Myanmar with its GW code.
-    assert!(body.contains("\"id\":\"MMR\""), "{body}");
-
+/// Stops a server with SIGTERM and checks it shut down cleanly.
+pub fn stop_server(mut child: std::process::Child) {
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -69,4 +69,26 @@ fn serve_answers_health_and_situations_then_stops_on_sigterm() {
         status.success(),
         "serve must stop cleanly on SIGTERM: {status}"
     );
+}
+
+#[test]
+fn serve_answers_health_and_situations_then_stops_on_sigterm() {
+    let sandbox = Sandbox::create();
+    assert_eq!(
+        run(sandbox.tocsin().args(["import", "ewp"]).arg(ewp_file())).0,
+        0
+    );
+    let (child, address) = start_server(
+        Command::new(assert_cmd::cargo::cargo_bin("tocsin"))
+            .env("TOCSIN_DATA_DIR", sandbox.data_dir())
+            .env_remove("TOCSIN_DATABASE_URL")
+            .stderr(Stdio::null()),
+    );
+    let (status, body) = get(&address, "/health");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"status\":\"ok\""), "{body}");
+    let (status, body) = get(&address, "/api/v1/situations");
+    assert_eq!(status, 200);
+    assert!(body.contains("\"id\":\"MMR\""), "{body}");
+    stop_server(child);
 }

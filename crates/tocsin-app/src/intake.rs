@@ -1,0 +1,511 @@
+//! Receiving field reports: the JSON API and SMS gateway webhooks.
+//!
+//! Every payload is sealed and committed to the inbox before it is parsed
+//! ([`tocsin_store::Store::receive`]); a repeat delivery is answered as the first one was.
+//! Only then is it parsed, its sender matched to a pseudonymous source, its place resolved, and
+//! the report stored. What cannot be read is kept in the inbox with the reason.
+//!
+//! Place: a partner system using the API gets `unknown_place` (422) for a name the gazetteer
+//! cannot place, because it can send coordinates or a better name. A person sending an SMS,
+//! often at risk, never gets a refusal for that: the report is kept and goes to the analysts'
+//! place queue.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use tocsin_domain::{Channel, Credibility, SituationId, Tlp};
+use tocsin_geo::{Gazetteer, Resolution};
+use tocsin_ingest::{detect_language, parse_sms, parse_submission, parse_webhook, GatewayKind};
+use tocsin_store::{
+    Delivery, InboxEntry, InboxState, NewReport, PlaceInput, Received, Store, StoreError, Vault,
+};
+
+/// The shared secret each SMS gateway must present. A gateway without one configured is
+/// refused: an open webhook would let anyone inject reports.
+#[derive(Clone, Default)]
+pub struct GatewaySecrets {
+    pub twilio: Option<String>,
+    pub smssync: Option<String>,
+}
+
+impl std::fmt::Debug for GatewaySecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewaySecrets")
+            .field("twilio", &self.twilio.as_ref().map(|_| "***"))
+            .field("smssync", &self.smssync.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+/// Broad kinds of failure, which the HTTP layer maps to status codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntakeErrorKind {
+    /// The payload cannot be read (400).
+    BadRequest,
+    /// The payload was read but cannot be accepted as it is (422).
+    Unprocessable,
+    /// The gateway did not prove who it is (401).
+    Unauthorized,
+    /// Something failed inside; the payload is safe in the inbox (500).
+    Internal,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct IntakeError {
+    pub kind: IntakeErrorKind,
+    /// Stable machine-readable code, e.g. `invalid_json`, `bad_secret`, `unknown_place`.
+    pub code: &'static str,
+    pub message: String,
+    /// The inbox entry holding the payload, when it was stored.
+    pub inbox_id: Option<i64>,
+}
+
+impl IntakeError {
+    fn internal(error: StoreError) -> IntakeError {
+        tracing::error!(%error, "intake storage failed");
+        IntakeError {
+            kind: IntakeErrorKind::Internal,
+            code: "internal",
+            message: "the report could not be stored; try again later".to_string(),
+            inbox_id: None,
+        }
+    }
+}
+
+/// What a sender is told once its payload is safe.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntakeOutcome {
+    pub report_id: i64,
+    pub inbox_id: i64,
+    /// The payload (or its content) had arrived before: no new report was made.
+    pub repeated: bool,
+    /// `resolved`, `unresolved` (queued for an analyst), `ambiguous` or `none`.
+    pub place_state: String,
+    pub situation: Option<SituationId>,
+    pub language: Option<String>,
+}
+
+/// The intake service.
+#[derive(Debug, Clone)]
+pub struct Intake {
+    pub store: Store,
+    vault: Vault,
+    gazetteer: Option<Arc<Gazetteer>>,
+    secrets: GatewaySecrets,
+}
+
+/// Constant-time comparison, so a wrong secret's timing says nothing about the right one.
+fn same_secret(presented: &str, expected: &str) -> bool {
+    let (a, b) = (presented.as_bytes(), expected.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl Intake {
+    pub fn new(
+        store: Store,
+        vault: Vault,
+        gazetteer: Option<Arc<Gazetteer>>,
+        secrets: GatewaySecrets,
+    ) -> Intake {
+        Intake {
+            store,
+            vault,
+            gazetteer,
+            secrets,
+        }
+    }
+
+    /// `POST /api/v1/reports`.
+    pub async fn submit_json(
+        &self,
+        idempotency_key: Option<&str>,
+        body: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<IntakeOutcome, IntakeError> {
+        let key = idempotency_key.map(|key| format!("api:{key}"));
+        let inbox_id = match self
+            .receive("api", key.as_deref(), "application/json", body, now)
+            .await?
+        {
+            Ok(inbox_id) => inbox_id,
+            Err(repeat) => return repeat,
+        };
+        let submission = match parse_submission(body) {
+            Ok(submission) => submission,
+            Err(error) => {
+                let message = match &error.path {
+                    Some(path) => format!("{path}: {}", error.message),
+                    None => error.message.clone(),
+                };
+                return Err(self
+                    .refuse(inbox_id, IntakeErrorKind::BadRequest, error.code, message)
+                    .await);
+            }
+        };
+        let (place, situation) = match &submission.place {
+            None => (
+                PlaceInput {
+                    name: None,
+                    point: None,
+                    situation: None,
+                    state: "none",
+                },
+                None,
+            ),
+            Some(submitted) => {
+                let resolution = submitted.name.as_deref().map(|name| self.resolve(name));
+                match (submitted.point, resolution) {
+                    (_, Some(Resolution::Resolved(found))) => (
+                        PlaceInput {
+                            name: submitted.name.clone(),
+                            // Coordinates the sender measured beat the gazetteer's town centre.
+                            point: submitted.point.or(Some(found.point)),
+                            situation: Some(found.situation.clone()),
+                            state: "resolved",
+                        },
+                        Some(found.situation),
+                    ),
+                    (Some(point), _) => (
+                        PlaceInput {
+                            name: submitted.name.clone(),
+                            point: Some(point),
+                            situation: None,
+                            state: "unresolved",
+                        },
+                        None,
+                    ),
+                    (None, Some(Resolution::Ambiguous { candidates })) => {
+                        let names: Vec<String> = candidates
+                            .iter()
+                            .take(4)
+                            .map(|c| format!("{}, {}", c.name, c.situation))
+                            .collect();
+                        let message = format!(
+                            "place.name {:?} fits several places ({}); add the country or send lat and lon",
+                            submitted.name.as_deref().unwrap_or_default(),
+                            names.join("; ")
+                        );
+                        return Err(self
+                            .refuse(
+                                inbox_id,
+                                IntakeErrorKind::Unprocessable,
+                                "ambiguous_place",
+                                message,
+                            )
+                            .await);
+                    }
+                    (None, Some(Resolution::Unresolved { reason })) => {
+                        let message = format!("place.name: {reason}; or send lat and lon");
+                        return Err(self
+                            .refuse(
+                                inbox_id,
+                                IntakeErrorKind::Unprocessable,
+                                "unknown_place",
+                                message,
+                            )
+                            .await);
+                    }
+                    (None, None) => (
+                        PlaceInput {
+                            name: None,
+                            point: None,
+                            situation: None,
+                            state: "none",
+                        },
+                        None,
+                    ),
+                }
+            }
+        };
+        let language = submission
+            .language
+            .clone()
+            .or_else(|| detect_language(&submission.text).map(|d| d.code.to_string()));
+        let source = submission.source.as_ref();
+        let report = NewReport {
+            channel: source.map_or(Channel::Api, |s| s.channel),
+            sender: source.and_then(|s| s.contact.clone()),
+            text: submission.text.clone(),
+            place,
+            observed_at: submission.observed_at,
+            language: language.clone(),
+            credibility: submission
+                .credibility
+                .unwrap_or(Credibility::CannotBeJudged),
+            tlp: submission.tlp.unwrap_or(Tlp::Amber),
+            external_ref: submission
+                .external_id
+                .as_ref()
+                .map(|id| format!("api:{id}")),
+            details_json: None,
+        };
+        self.accept(inbox_id, report, situation, language, now)
+            .await
+    }
+
+    /// `POST /api/v1/gateways/{twilio|smssync}`: an inbound SMS. `presented_secret` is what the
+    /// gateway sent outside the form (header or query); SMSSync may send it inside the form.
+    pub async fn receive_sms(
+        &self,
+        gateway: GatewayKind,
+        presented_secret: Option<&str>,
+        body: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<IntakeOutcome, IntakeError> {
+        let (channel, expected) = match gateway {
+            GatewayKind::Twilio => ("twilio", self.secrets.twilio.as_deref()),
+            GatewayKind::SmsSync => ("smssync", self.secrets.smssync.as_deref()),
+        };
+        // The gateway's own message id makes retries idempotent; it is read before the payload
+        // is stored only to name the delivery, and the payload is stored whatever it holds.
+        let parsed = parse_webhook(gateway, body);
+        let key = parsed
+            .as_ref()
+            .ok()
+            .map(|sms| format!("{channel}:{}", sms.message_id));
+        let inbox_id = match self
+            .receive(
+                channel,
+                key.as_deref(),
+                "application/x-www-form-urlencoded",
+                body,
+                now,
+            )
+            .await?
+        {
+            Ok(inbox_id) => inbox_id,
+            Err(repeat) => return repeat,
+        };
+        let sms = match parsed {
+            Ok(sms) => sms,
+            Err(error) => {
+                return Err(self
+                    .refuse(
+                        inbox_id,
+                        IntakeErrorKind::BadRequest,
+                        error.code,
+                        error.message,
+                    )
+                    .await)
+            }
+        };
+        let presented = presented_secret.or(sms.secret.as_deref());
+        let authentic = matches!((presented, expected), (Some(p), Some(e)) if same_secret(p, e));
+        if !authentic {
+            let message = if expected.is_none() {
+                format!("the {channel} gateway is not configured on this server; set its secret in tocsin.toml")
+            } else {
+                format!("the {channel} gateway secret is missing or wrong; check the secret configured on the gateway")
+            };
+            return Err(self
+                .refuse(
+                    inbox_id,
+                    IntakeErrorKind::Unauthorized,
+                    "bad_secret",
+                    message,
+                )
+                .await);
+        }
+        let parsed_sms = parse_sms(&sms.body, now);
+        let (place, situation) = self.place_from_sms(parsed_sms.place.as_deref(), &sms.body);
+        let language = detect_language(&sms.body).map(|d| d.code.to_string());
+        let report = NewReport {
+            channel: Channel::Sms,
+            sender: Some(sms.sender.clone()),
+            text: sms.body.clone(),
+            place,
+            observed_at: parsed_sms.observed_at,
+            language: language.clone(),
+            credibility: Credibility::CannotBeJudged,
+            // Field reports start restricted: an analyst widens distribution after review.
+            tlp: Tlp::AmberStrict,
+            external_ref: None,
+            details_json: None,
+        };
+        self.accept(inbox_id, report, situation, language, now)
+            .await
+    }
+
+    /// Payloads that could not be read, for analysts.
+    pub async fn rejected_payloads(&self, limit: i64) -> Result<Vec<InboxEntry>, StoreError> {
+        self.store.rejected_payloads(limit).await
+    }
+
+    fn resolve(&self, name: &str) -> Resolution {
+        match &self.gazetteer {
+            Some(gazetteer) => gazetteer.resolve(name, None),
+            None => Resolution::Unresolved {
+                reason: tocsin_geo::UnresolvedReason::UnknownName {
+                    name: name.to_string(),
+                },
+            },
+        }
+    }
+
+    /// The place of an SMS: its structured place if it has one, else the best place name found
+    /// in its text; unresolved names go to the analysts' queue.
+    fn place_from_sms(
+        &self,
+        structured: Option<&str>,
+        text: &str,
+    ) -> (PlaceInput, Option<SituationId>) {
+        let resolution = match (structured, &self.gazetteer) {
+            (Some(name), _) => Some((name.to_string(), self.resolve(name))),
+            (None, Some(gazetteer)) => gazetteer
+                .find_in_text(text)
+                .into_iter()
+                .next()
+                .map(|mention| (text[mention.span.clone()].to_string(), mention.resolution)),
+            (None, None) => None,
+        };
+        match resolution {
+            Some((name, Resolution::Resolved(place))) => (
+                PlaceInput {
+                    name: Some(name),
+                    point: Some(place.point),
+                    situation: Some(place.situation.clone()),
+                    state: "resolved",
+                },
+                Some(place.situation),
+            ),
+            Some((name, Resolution::Ambiguous { .. })) => (
+                PlaceInput {
+                    name: Some(name),
+                    point: None,
+                    situation: None,
+                    state: "ambiguous",
+                },
+                None,
+            ),
+            Some((name, Resolution::Unresolved { .. })) => (
+                PlaceInput {
+                    name: Some(name),
+                    point: None,
+                    situation: None,
+                    state: "unresolved",
+                },
+                None,
+            ),
+            None => (
+                PlaceInput {
+                    name: None,
+                    point: None,
+                    situation: None,
+                    state: "none",
+                },
+                None,
+            ),
+        }
+    }
+
+    /// Stores the payload; `Err(answer)` when it is a repeat, with the answer the first got.
+    async fn receive(
+        &self,
+        channel: &str,
+        key: Option<&str>,
+        content_type: &str,
+        body: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<Result<i64, Result<IntakeOutcome, IntakeError>>, IntakeError> {
+        let delivery = Delivery {
+            channel,
+            delivery_key: key,
+            content_type,
+            payload: body,
+        };
+        match self
+            .store
+            .receive(&self.vault, delivery, now)
+            .await
+            .map_err(IntakeError::internal)?
+        {
+            Received::New(inbox_id) => Ok(Ok(inbox_id)),
+            Received::Repeat(entry) => Ok(Err(self.answer_repeat(entry).await)),
+        }
+    }
+
+    async fn answer_repeat(&self, entry: InboxEntry) -> Result<IntakeOutcome, IntakeError> {
+        match (&entry.state, entry.report_id) {
+            (InboxState::Accepted, Some(report_id)) => {
+                let report = self
+                    .store
+                    .report_place(report_id)
+                    .await
+                    .map_err(IntakeError::internal)?;
+                Ok(IntakeOutcome {
+                    report_id,
+                    inbox_id: entry.id,
+                    repeated: true,
+                    place_state: report.0,
+                    situation: report.1,
+                    language: report.2,
+                })
+            }
+            (InboxState::Rejected, _) => Err(IntakeError {
+                kind: IntakeErrorKind::BadRequest,
+                code: "already_rejected",
+                message: format!(
+                    "this delivery was refused before: {}",
+                    entry
+                        .error_message
+                        .as_deref()
+                        .unwrap_or("no reason recorded")
+                ),
+                inbox_id: Some(entry.id),
+            }),
+            // Received but not processed (a crash between storing and parsing): say so; the
+            // sender may retry later and an analyst sees it in the inbox.
+            _ => Err(IntakeError {
+                kind: IntakeErrorKind::Internal,
+                code: "in_progress",
+                message: "this delivery is stored and still being processed; retry later"
+                    .to_string(),
+                inbox_id: Some(entry.id),
+            }),
+        }
+    }
+
+    async fn refuse(
+        &self,
+        inbox_id: i64,
+        kind: IntakeErrorKind,
+        code: &'static str,
+        message: String,
+    ) -> IntakeError {
+        if let Err(error) = self.store.reject(inbox_id, code, &message).await {
+            return IntakeError::internal(error);
+        }
+        IntakeError {
+            kind,
+            code,
+            message,
+            inbox_id: Some(inbox_id),
+        }
+    }
+
+    async fn accept(
+        &self,
+        inbox_id: i64,
+        report: NewReport,
+        situation: Option<SituationId>,
+        language: Option<String>,
+        now: OffsetDateTime,
+    ) -> Result<IntakeOutcome, IntakeError> {
+        let place_state = report.place.state.to_string();
+        let accepted = self
+            .store
+            .accept(&self.vault, Some(inbox_id), report, now)
+            .await
+            .map_err(IntakeError::internal)?;
+        Ok(IntakeOutcome {
+            report_id: accepted.report_id,
+            inbox_id,
+            repeated: accepted.duplicate,
+            place_state,
+            situation,
+            language,
+        })
+    }
+}

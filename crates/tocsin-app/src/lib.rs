@@ -1,0 +1,12 @@
+//! Tocsin's application services: each public function is one thing a user asks for, carried
+//! out across the parsers (`tocsin-ingest`), the gazetteer (`tocsin-geo`) and the store.
+//!
+//! Invariant: the HTTP handlers and CLI commands call into here and only map results; time is
+//! a parameter (`now`), never read from the clock. Errors carry a stable code, an HTTP-like
+//! kind and a message that tells the sender what to fix.
+
+pub mod events;
+pub mod intake;
+
+pub use events::{import_events, EventImport};
+pub use intake::{GatewaySecrets, Intake, IntakeError, IntakeErrorKind, IntakeOutcome};

@@ -1,0 +1,145 @@
+//! SMS intake end to end through a real server: retried webhooks make one report each, and the
+//! sender's phone number is nowhere in clear text, neither in the database files nor the logs.
+
+use std::process::{Command, Stdio};
+
+use crate::serve::{request, start_server, stop_server};
+use crate::{test_data, Sandbox};
+
+const TWILIO_PHONE: &str = "+211912345678";
+const SMSSYNC_PHONE: &str = "+256772123456";
+
+/// The phone number in the shapes it could take in a file or a log line.
+fn shapes(phone: &str) -> Vec<String> {
+    let digits = phone.trim_start_matches('+');
+    vec![
+        phone.to_string(),
+        digits.to_string(),
+        format!("%2B{digits}"),
+        digits[3..].to_string(),
+    ]
+}
+
+#[test]
+fn retried_webhooks_make_one_report_each_and_the_phone_number_stays_sealed() {
+    let sandbox = Sandbox::create();
+    let log = sandbox.dir.path().join("serve.log");
+    let geo = test_data().join("geo/geonames_cities15000.json");
+    let (child, address) = start_server(
+        Command::new(assert_cmd::cargo::cargo_bin("tocsin"))
+            .env("TOCSIN_DATA_DIR", sandbox.data_dir())
+            .env_remove("TOCSIN_DATABASE_URL")
+            .env("TOCSIN_TWILIO_SECRET", "tw-secret")
+            .env("TOCSIN_SMSSYNC_SECRET", "ss-secret")
+            .env("TOCSIN_GAZETTEER", &geo)
+            // The most talkative logging there is: nothing secret may appear even so.
+            .env("TOCSIN_LOG", "trace")
+            .stderr(Stdio::from(std::fs::File::create(&log).unwrap())),
+    );
+
+    let twilio = format!(
+        "ToCountry=SS&From=%2B{}&Body=TOC+P%3A+Juba%3B+S%3A+armed+men+burning+houses%3B+N%3A+30&MessageSid=SM0123456789abcdef&AccountSid=AC1&NumMedia=0",
+        TWILIO_PHONE.trim_start_matches('+')
+    );
+    let smssync = format!(
+        "from=%2B{}&message=Soldiers+rounding+up+young+men+near+Kano+market&message_id=4f1a-77&secret=ss-secret&sent_timestamp=1732190000000&device_id=7",
+        SMSSYNC_PHONE.trim_start_matches('+')
+    );
+    for _ in 0..3 {
+        let (status, body) = request(
+            &address,
+            "POST",
+            "/api/v1/gateways/twilio?secret=tw-secret",
+            "application/x-www-form-urlencoded",
+            twilio.as_bytes(),
+        );
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("<Response>"), "{body}");
+        let (status, body) = request(
+            &address,
+            "POST",
+            "/api/v1/gateways/smssync",
+            "application/x-www-form-urlencoded",
+            smssync.as_bytes(),
+        );
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("\"success\":true"), "{body}");
+    }
+    stop_server(child);
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (reports, inbox, places) = runtime.block_on(async {
+        use sqlx::Row;
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&sandbox.sqlite_url()).await.unwrap();
+        let count = |sql: &'static str| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query(sql)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap()
+                    .try_get::<i64, _>(0)
+                    .unwrap()
+            }
+        };
+        let reports = count("SELECT COUNT(*) FROM reports").await;
+        let inbox = count("SELECT SUM(deliveries) FROM inbox").await;
+        let places: Vec<(String, Option<String>)> =
+            sqlx::query("SELECT place_state, situation_id FROM reports ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| {
+                    (
+                        row.try_get("place_state").unwrap(),
+                        row.try_get("situation_id").unwrap(),
+                    )
+                })
+                .collect();
+        pool.close().await;
+        (reports, inbox, places)
+    });
+    assert_eq!(
+        reports, 2,
+        "three deliveries of each message make one report each"
+    );
+    assert_eq!(inbox, 6, "every delivery is counted in the inbox");
+    assert_eq!(
+        places[0],
+        ("resolved".to_string(), Some("SSD".to_string())),
+        "structured place: Juba"
+    );
+    assert_eq!(
+        places[1],
+        ("resolved".to_string(), Some("NGA".to_string())),
+        "place found in free text: Kano"
+    );
+
+    // Every file of the database (main file, WAL, shared memory) and the whole log.
+    let mut haystacks = vec![("log".to_string(), std::fs::read(&log).unwrap())];
+    for entry in std::fs::read_dir(sandbox.data_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("tocsin.db")
+        {
+            haystacks.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+        }
+    }
+    assert!(haystacks.len() >= 2, "the database file was found");
+    assert!(haystacks[0].1.len() > 1000, "the trace log is not empty");
+    for phone in [TWILIO_PHONE, SMSSYNC_PHONE] {
+        for shape in shapes(phone) {
+            for (name, bytes) in &haystacks {
+                let found = bytes
+                    .windows(shape.len())
+                    .any(|window| window == shape.as_bytes());
+                assert!(!found, "{shape} appears in clear text in {name}");
+            }
+        }
+    }
+}
