@@ -143,3 +143,80 @@ fn retried_webhooks_make_one_report_each_and_the_phone_number_stays_sealed() {
         }
     }
 }
+
+// Crash safety: every report answered 2xx survives the server being killed with SIGKILL.
+#[test]
+fn reports_answered_2xx_survive_a_sigkill() {
+    let sandbox = Sandbox::create();
+    let server = |sandbox: &Sandbox| {
+        start_server(
+            Command::new(assert_cmd::cargo::cargo_bin("tocsin"))
+                .env("TOCSIN_DATA_DIR", sandbox.data_dir())
+                .env_remove("TOCSIN_DATABASE_URL")
+                .stderr(Stdio::null()),
+        )
+    };
+    let (mut child, address) = server(&sandbox);
+    // Four writers send reports as fast as they can; the server is killed while they do.
+    let writers: Vec<_> = (0..4)
+        .map(|writer| {
+            let address = address.clone();
+            std::thread::spawn(move || {
+                let mut answered = Vec::new();
+                for n in 0.. {
+                    let body = format!(r#"{{"text": "writer {writer} report {n}: people fleeing the market", "place": {{"lat": 4.85, "lon": 31.6}}}}"#);
+                    let Ok(stream) = std::net::TcpStream::connect(&address) else { break };
+                    drop(stream);
+                    let response = std::panic::catch_unwind(|| {
+                        request(&address, "POST", "/api/v1/reports", "application/json", body.as_bytes())
+                    });
+                    match response {
+                        Ok((201, text)) => {
+                            let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+                            answered.push(value["report_id"].as_i64().unwrap());
+                        }
+                        _ => break,
+                    }
+                }
+                answered
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    child.kill().unwrap(); // SIGKILL: no shutdown, no flush
+    child.wait().unwrap();
+    let answered: Vec<i64> = writers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    assert!(
+        answered.len() > 20,
+        "the load ran before the kill ({} answered)",
+        answered.len()
+    );
+
+    // Restart on the same files: every answered report is there.
+    let (child, address) = server(&sandbox);
+    stop_server(child);
+    let _ = address;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let stored: std::collections::BTreeSet<i64> = runtime.block_on(async {
+        use sqlx::Row;
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&sandbox.sqlite_url()).await.unwrap();
+        sqlx::query("SELECT id FROM reports")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get::<i64, _>("id").unwrap())
+            .collect()
+    });
+    let lost: Vec<&i64> = answered.iter().filter(|id| !stored.contains(id)).collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} answered reports were lost: {lost:?}",
+        lost.len(),
+        answered.len()
+    );
+}
