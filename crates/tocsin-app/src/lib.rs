@@ -6,7 +6,9 @@
 //! kind and a message that tells the sender what to fix.
 
 pub mod events;
+pub mod export;
 pub mod intake;
 
 pub use events::{import_events, EventImport};
+pub use export::{export_reports, ExportFormat};
 pub use intake::{GatewaySecrets, Intake, IntakeError, IntakeErrorKind, IntakeOutcome};

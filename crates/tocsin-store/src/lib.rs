@@ -11,6 +11,7 @@
 mod audit;
 mod datasets;
 mod error;
+mod export;
 mod intake;
 mod situations;
 pub mod vault;
@@ -22,6 +23,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use datasets::{CountryYearImport, ImportOutcome, StructuralSummary};
 pub use error::StoreError;
+pub use export::{ExportError, ExportRow};
 pub use intake::{Accepted, Delivery, InboxEntry, InboxState, NewReport, PlaceInput, Received};
 pub use situations::SituationRow;
 pub use vault::{Vault, VaultError};

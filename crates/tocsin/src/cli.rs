@@ -60,6 +60,9 @@ pub enum Command {
     /// Situations (countries and areas) Tocsin watches
     #[command(subcommand)]
     Situations(SituationsCommand),
+    /// Field reports and imported events
+    #[command(subcommand)]
+    Reports(ReportsCommand),
     /// Public datasets Tocsin uses: list, download and verify them
     #[command(subcommand)]
     Data(DataCommand),
@@ -105,6 +108,22 @@ pub enum ImportCommand {
     Acled {
         /// Path to the CSV file
         file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportsCommand {
+    /// Write every report the audience may see (by TLP) as CSV, HXL-tagged CSV or GeoJSON
+    Export {
+        /// csv, hxl or geojson
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// The audience's clearance: TLP:CLEAR (anyone) up to TLP:RED (named recipients)
+        #[arg(long, default_value = "TLP:CLEAR")]
+        clearance: String,
+        /// Write to this file instead of standard output
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 

@@ -6,6 +6,7 @@ mod catalogue;
 mod data;
 mod import;
 mod init;
+mod reports;
 mod serve;
 mod situations;
 
@@ -30,6 +31,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Serve(_) => serve::run(&settings).await,
         Command::Import(command) => import::run(&settings, command, json).await,
         Command::Situations(command) => situations::run(&settings, command, json).await,
+        Command::Reports(command) => reports::run(&settings, command, json).await,
         Command::Data(command) => data::run(&settings, command, json).await,
         Command::Audit(command) => audit::run(&settings, command, json).await,
         Command::Catalogue(args) => catalogue::run(&settings, args, json),

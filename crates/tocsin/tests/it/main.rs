@@ -5,6 +5,7 @@ mod audit;
 mod catalogue;
 mod config;
 mod data;
+mod export;
 mod import;
 mod intake;
 mod serve;

@@ -1,0 +1,104 @@
+//! Reading reports out for export, a row at a time, with no cap on their number: rows are
+//! streamed from the database to the caller's writer, so memory stays flat however many
+//! there are. Only reports whose TLP marking allows the audience's clearance are read.
+
+use futures_util::TryStreamExt;
+use serde::Serialize;
+use sqlx::Row;
+use tocsin_domain::Tlp;
+
+use crate::{Store, StoreError};
+
+/// One report as exports show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportRow {
+    pub id: i64,
+    pub received_at: String,
+    pub observed_at: Option<String>,
+    pub situation: Option<String>,
+    pub place_name: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub place_state: String,
+    pub text: String,
+    pub language: Option<String>,
+    pub credibility: i64,
+    pub tlp: String,
+    pub verification: String,
+    pub channel: String,
+    /// The source's pseudonym; left out of exports for TLP:GREEN and TLP:CLEAR audiences,
+    /// where linking reports by sender could help identify the sender.
+    pub source: Option<String>,
+}
+
+impl Store {
+    /// Calls `each` for every report an audience cleared for `clearance` may see, oldest first.
+    /// Stops at the first error `each` returns.
+    pub async fn export_reports<E>(
+        &self,
+        clearance: Tlp,
+        mut each: impl FnMut(ExportRow) -> Result<(), E>,
+    ) -> Result<u64, ExportError<E>> {
+        let allowed: Vec<&str> = Tlp::ALL
+            .into_iter()
+            .filter(|marking| marking.permits(clearance))
+            .map(Tlp::as_str)
+            .collect();
+        let show_source = clearance <= Tlp::Amber;
+        // The allowed markings are our own constants, never user text: safe to inline.
+        let list = allowed
+            .iter()
+            .map(|marking| format!("'{marking}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT id, received_at, observed_at, situation_id, place_name, latitude, longitude, place_state, \
+             text, language, credibility, tlp, verification, channel, source_id \
+             FROM reports WHERE tlp IN ({list}) ORDER BY id"
+        );
+        let mut rows = sqlx::query(&sql).fetch(&self.pool);
+        let mut count = 0;
+        while let Some(row) = rows
+            .try_next()
+            .await
+            .map_err(|e| ExportError::Store(e.into()))?
+        {
+            let read = || -> Result<ExportRow, sqlx::Error> {
+                Ok(ExportRow {
+                    id: row.try_get("id")?,
+                    received_at: row.try_get("received_at")?,
+                    observed_at: row.try_get("observed_at")?,
+                    situation: row.try_get("situation_id")?,
+                    place_name: row.try_get("place_name")?,
+                    latitude: row.try_get("latitude")?,
+                    longitude: row.try_get("longitude")?,
+                    place_state: row.try_get("place_state")?,
+                    text: row.try_get("text")?,
+                    language: row.try_get("language")?,
+                    credibility: row.try_get("credibility")?,
+                    tlp: row.try_get("tlp")?,
+                    verification: row.try_get("verification")?,
+                    channel: row.try_get("channel")?,
+                    source: if show_source {
+                        row.try_get("source_id")?
+                    } else {
+                        None
+                    },
+                })
+            };
+            let export_row = read().map_err(|e| ExportError::Store(e.into()))?;
+            each(export_row).map_err(ExportError::Sink)?;
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+/// A failure reading (`Store`) or writing (`Sink`) an export.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError<E> {
+    #[error(transparent)]
+    Store(StoreError),
+    #[error("writing the export failed: {0}")]
+    Sink(E),
+}
