@@ -16,6 +16,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// The domain's rules do not allow what was asked (a workflow move, a role).
+    #[error("{0}")]
+    Refused(#[source] tocsin_domain::DomainError),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]

@@ -372,6 +372,52 @@ impl Store {
         Ok(inserted)
     }
 
+    /// Moves a report through the verification workflow if `role` may make that move, and
+    /// records who, when, and the state before and after.
+    pub async fn transition_report(
+        &self,
+        report_id: i64,
+        to: VerificationState,
+        role: tocsin_domain::Role,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<VerificationState, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query("SELECT verification FROM reports WHERE id = $1")
+            .bind(report_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: format!("report {report_id}"),
+            })?;
+        let from: VerificationState = row
+            .try_get::<String, _>("verification")?
+            .parse()
+            .map_err(|error: tocsin_domain::DomainError| StoreError::Corrupt(error.to_string()))?;
+        tocsin_domain::check_transition(from, to, role).map_err(StoreError::Refused)?;
+        sqlx::query("UPDATE reports SET verification = $1 WHERE id = $2")
+            .bind(to.as_str())
+            .bind(report_id)
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            AuditEvent {
+                actor: actor.to_string(),
+                action: "report.transition".to_string(),
+                entity: format!("report:{report_id}"),
+                before: Some(json!({ "verification": from.as_str() }).to_string()),
+                after: Some(
+                    json!({ "verification": to.as_str(), "role": role.as_str() }).to_string(),
+                ),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(from)
+    }
+
     /// The inbox entry of a payload.
     pub async fn inbox_entry(&self, inbox_id: i64) -> Result<InboxEntry, StoreError> {
         let row = sqlx::query(&format!("SELECT {INBOX_COLUMNS} FROM inbox WHERE id = $1"))

@@ -63,6 +63,9 @@ pub enum Command {
     /// Field reports and imported events
     #[command(subcommand)]
     Reports(ReportsCommand),
+    /// Sources of reports
+    #[command(subcommand)]
+    Sources(SourcesCommand),
     /// Public datasets Tocsin uses: list, download and verify them
     #[command(subcommand)]
     Data(DataCommand),
@@ -113,6 +116,21 @@ pub enum ImportCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ReportsCommand {
+    /// Move a report through verification (triage, verified, unverified, false, duplicate,
+    /// archived); the move and who made it go into the audit log
+    Transition {
+        /// Report id
+        id: i64,
+        /// The state to move it to
+        #[arg(long)]
+        to: String,
+        /// Who is acting (recorded in the audit log)
+        #[arg(long)]
+        actor: String,
+        /// The role they act in; the workflow says which roles may make which move
+        #[arg(long)]
+        role: String,
+    },
     /// Write every report the audience may see (by TLP) as CSV, HXL-tagged CSV or GeoJSON
     Export {
         /// csv, hxl or geojson
@@ -124,6 +142,21 @@ pub enum ReportsCommand {
         /// Write to this file instead of standard output
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SourcesCommand {
+    /// Show who a source is (contact details); only for the source-handler role, and audited
+    Reveal {
+        /// Source pseudonym, e.g. SRC-7K3QX9
+        source: String,
+        /// Who is looking (recorded in the audit log)
+        #[arg(long)]
+        actor: String,
+        /// The role they act in; only source_handler may see who a source is
+        #[arg(long)]
+        role: String,
     },
 }
 

@@ -28,6 +28,8 @@ pub async fn run(settings: &Settings, json: bool) -> anyhow::Result<Outcome> {
         )
         .with_context(|| format!("cannot write {}", settings.config_file.value.display()))?;
     }
+    // The key that seals sources' contacts: created now, so it can be backed up apart.
+    super::load_vault(settings)?;
     let store = super::open_store(settings).await?;
     store.close().await;
     let result = Initialised {

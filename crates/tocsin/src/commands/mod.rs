@@ -32,6 +32,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Import(command) => import::run(&settings, command, json).await,
         Command::Situations(command) => situations::run(&settings, command, json).await,
         Command::Reports(command) => reports::run(&settings, command, json).await,
+        Command::Sources(command) => reports::sources(&settings, command, json).await,
         Command::Data(command) => data::run(&settings, command, json).await,
         Command::Audit(command) => audit::run(&settings, command, json).await,
         Command::Catalogue(args) => catalogue::run(&settings, args, json),

@@ -220,3 +220,121 @@ fn reports_answered_2xx_survive_a_sigkill() {
         answered.len()
     );
 }
+
+// Verification moves follow the workflow's roles; only a source handler sees who a source is,
+// and each look is audited.
+#[test]
+fn the_workflow_and_source_protection_hold_on_the_command_line() {
+    use crate::{json, run};
+    let sandbox = Sandbox::create();
+    assert_eq!(run(sandbox.tocsin().arg("init")).0, 0);
+    // `init` made the source key; the store is driven here with it, as `serve` would.
+    let key = std::fs::read_to_string(sandbox.data_dir().join("source.key")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(sandbox.data_dir().join("source.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "only the owner may read the source key"
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let source = runtime.block_on(async {
+        let store = tocsin_store::Store::open(&sandbox.sqlite_url())
+            .await
+            .unwrap();
+        let vault = tocsin_store::Vault::from_hex(&key).unwrap();
+        let report = tocsin_store::NewReport {
+            channel: tocsin_domain::Channel::Sms,
+            sender: Some(tocsin_domain::Contact::phone(TWILIO_PHONE)),
+            text: "trucks of armed men heading north".into(),
+            place: tocsin_store::PlaceInput {
+                name: None,
+                point: None,
+                situation: None,
+                state: "none",
+            },
+            observed_at: None,
+            language: None,
+            credibility: tocsin_domain::Credibility::CannotBeJudged,
+            tlp: tocsin_domain::Tlp::AmberStrict,
+            external_ref: None,
+            details_json: None,
+        };
+        let accepted = store
+            .accept(&vault, None, report, time::OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+        store.close().await;
+        accepted.source_id.unwrap().to_string()
+    });
+
+    let (code, _, stderr) = run(sandbox.tocsin().args([
+        "reports",
+        "transition",
+        "1",
+        "--to",
+        "verified",
+        "--actor",
+        "mo",
+        "--role",
+        "monitor",
+    ]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("monitor role may not"), "{stderr}");
+    let (code, stdout, stderr) = run(sandbox.tocsin().args([
+        "reports",
+        "transition",
+        "1",
+        "--to",
+        "verified",
+        "--actor",
+        "amina",
+        "--role",
+        "analyst",
+        "--json",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json(&stdout)["from"], "triage");
+    let (code, _, stderr) = run(sandbox.tocsin().args([
+        "reports",
+        "transition",
+        "1",
+        "--to",
+        "triage",
+        "--actor",
+        "amina",
+        "--role",
+        "analyst",
+    ]));
+    assert_eq!(code, 2, "verified -> triage is no move of the workflow");
+    assert!(
+        stderr.contains("cannot go from verified to triage"),
+        "{stderr}"
+    );
+
+    let (code, stdout, stderr) = run(sandbox.tocsin().args([
+        "sources", "reveal", &source, "--actor", "amina", "--role", "analyst",
+    ]));
+    assert_eq!(code, 2);
+    assert!(!stdout.contains("912345678") && !stderr.contains("912345678"));
+    let (code, stdout, stderr) = run(sandbox.tocsin().args([
+        "sources",
+        "reveal",
+        &source,
+        "--actor",
+        "hana",
+        "--role",
+        "source_handler",
+        "--json",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json(&stdout)["contact"], TWILIO_PHONE);
+
+    let (code, stdout, _) = run(sandbox.tocsin().args(["audit", "verify", "--json"]));
+    assert_eq!(code, 0);
+    // receipt, transition, reveal: three entries, chain intact.
+    assert_eq!(json(&stdout)["entries"], 3);
+}
