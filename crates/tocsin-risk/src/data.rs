@@ -1,0 +1,483 @@
+//! From country-year rows to numeric columns: the EWP predictor list, the few derived features
+//! the tree model adds, and which rows are complete enough to train on or to score.
+//!
+//! Completeness follows EWP's `model_3Sep2025.R` exactly: a training row needs every predictor
+//! and every outcome column (`mk_onset`, `mk_onset_1`, `mk_onset_2`, `mk_onset_1or2`, each where
+//! the data has that column); a row to predict needs every predictor and `mk_onset_1or2`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use tocsin_domain::{CountryYear, SituationId};
+
+use crate::RiskError;
+
+/// The 39 predictors of the Early Warning Project's 2025 model, in EWP's order. `year` is the
+/// row's year ([`CountryYear::year`]); the others are read from [`CountryYear::values`].
+pub const EWP_PREDICTORS: [&str; 39] = [
+    "widetargeting",
+    "narrowtargeting",
+    "v2csgender_binary",
+    "v2mecenefm_binary",
+    "partyban.new.0",
+    "partyban.new.1",
+    "partyban.new.2",
+    "minorityrule",
+    "judicialreform",
+    "religiousfreedom",
+    "pol_killing_approved",
+    "freediscussion",
+    "social_inequality",
+    "even_civilrights",
+    "repress_civilsoc",
+    "social_power_dist",
+    "ses_power_dist",
+    "popsize.log2",
+    "gdppcgrowth",
+    "un_imr_sqrt",
+    "efindex",
+    "discrimpop",
+    "reg.na",
+    "reg.eap",
+    "reg.sca",
+    "reg.mna",
+    "reg.eur",
+    "ios.iccpr1",
+    "battledeaths.log2",
+    "coup.try.5yr",
+    "mk_ongoing_count_log2",
+    "mean_mk_onset_interaction",
+    "mk_onset_prev_year",
+    "newcountry",
+    "mk_ever",
+    "year_sq",
+    "year",
+    "countryage.new.log2",
+    "includesnonstate",
+];
+
+/// The training outcome: a mass-killing onset in the year after the row's year or the one after.
+pub const OUTCOME: &str = "mk_onset_1or2";
+/// The scored outcome: a mass-killing onset in the row's own year.
+pub const ONSET: &str = "mk_onset";
+/// Outcome columns that must be present for a row to be trained on, where the data has them
+/// (EWP's `complete.cases` runs over all four).
+const TRAINING_OUTCOMES: [&str; 4] = ["mk_onset", "mk_onset_1", "mk_onset_2", "mk_onset_1or2"];
+
+/// Features derived from the EWP columns for the tree model, fixed before any backtest was run.
+/// Each uses only rows of the same or earlier years, so it is known when a forecast is made.
+/// See [`crate::gbm`] for why these four.
+pub const DERIVED_FEATURES: [&str; 4] = [
+    // battledeaths.log2 this year minus last year (0 when last year is unknown): escalation.
+    "battledeaths.log2.change",
+    // the highest battledeaths.log2 of this year and the two before: recent armed conflict.
+    "battledeaths.log2.max3",
+    // other countries of the same EWP region with an ongoing mass killing this year.
+    "region.mk_ongoing",
+    // mass-killing onsets in other countries of the same region, this year and the two before.
+    "region.mk_onsets.3yr",
+];
+
+/// Which columns a model reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeatureSet {
+    /// EWP's 39 predictors.
+    Ewp,
+    /// EWP's 39 predictors and [`DERIVED_FEATURES`].
+    EwpDerived,
+}
+
+impl FeatureSet {
+    pub fn names(self) -> Vec<&'static str> {
+        match self {
+            FeatureSet::Ewp => EWP_PREDICTORS.to_vec(),
+            FeatureSet::EwpDerived => EWP_PREDICTORS
+                .iter()
+                .chain(DERIVED_FEATURES.iter())
+                .copied()
+                .collect(),
+        }
+    }
+
+    /// Positions of this set's columns in the [`Panel`] (which holds all of them).
+    pub(crate) fn columns(self) -> Vec<usize> {
+        (0..self.names().len()).collect()
+    }
+}
+
+/// All rows as numeric columns (NaN where a value is missing), with their keys and flags.
+#[derive(Debug, Clone)]
+pub(crate) struct Panel {
+    pub situations: Vec<SituationId>,
+    pub names: Vec<String>,
+    pub years: Vec<i32>,
+    /// One column per name of [`FeatureSet::EwpDerived`]; the EWP set is its prefix.
+    pub columns: Vec<Vec<f64>>,
+    /// `mk_onset_1or2`, NaN where missing.
+    pub outcome: Vec<f64>,
+    /// `mk_onset`, NaN where missing.
+    pub onset: Vec<f64>,
+    /// Complete for training (all predictors and outcomes).
+    pub trainable: Vec<bool>,
+    /// Complete for prediction (all predictors and `mk_onset_1or2`).
+    pub scorable: Vec<bool>,
+}
+
+/// A dense column-major matrix of the chosen rows and features.
+#[derive(Debug, Clone)]
+pub(crate) struct Matrix {
+    pub rows: usize,
+    pub cols: usize,
+    /// Column `j` is `data[j * rows..(j + 1) * rows]`.
+    pub data: Vec<f64>,
+}
+
+impl Matrix {
+    pub fn column(&self, j: usize) -> &[f64] {
+        &self.data[j * self.rows..(j + 1) * self.rows]
+    }
+
+    /// The listed rows, in that order.
+    pub fn select_rows(&self, rows: &[usize]) -> Matrix {
+        let mut data = Vec::with_capacity(rows.len() * self.cols);
+        for j in 0..self.cols {
+            let column = self.column(j);
+            data.extend(rows.iter().map(|&i| column[i]));
+        }
+        Matrix {
+            rows: rows.len(),
+            cols: self.cols,
+            data,
+        }
+    }
+}
+
+impl Panel {
+    /// Reads the rows. Fails when a needed column is absent from the data altogether.
+    pub fn build(rows: &[CountryYear]) -> Result<Panel, RiskError> {
+        let mut missing = BTreeSet::new();
+        for row in rows {
+            for name in EWP_PREDICTORS.iter().chain([OUTCOME, ONSET].iter()) {
+                if *name != "year" && !row.values.contains_key(*name) {
+                    missing.insert(name.to_string());
+                }
+            }
+        }
+        if !missing.is_empty() {
+            return Err(RiskError::MissingColumns {
+                names: missing.into_iter().collect(),
+            });
+        }
+        let value = |row: &CountryYear, name: &str| -> f64 {
+            if name == "year" {
+                return f64::from(row.year);
+            }
+            row.values.get(name).copied().flatten().unwrap_or(f64::NAN)
+        };
+        let n = rows.len();
+        let mut columns: Vec<Vec<f64>> = EWP_PREDICTORS
+            .iter()
+            .map(|name| rows.iter().map(|row| value(row, name)).collect())
+            .collect();
+        columns.extend(derived_columns(rows, &columns));
+        let outcome: Vec<f64> = rows.iter().map(|row| value(row, OUTCOME)).collect();
+        let onset: Vec<f64> = rows.iter().map(|row| value(row, ONSET)).collect();
+        let predictors_complete: Vec<bool> = (0..n)
+            .map(|i| {
+                columns[..EWP_PREDICTORS.len()]
+                    .iter()
+                    .all(|c| !c[i].is_nan())
+            })
+            .collect();
+        let trainable = rows
+            .iter()
+            .enumerate()
+            .map(|(i, row)| {
+                predictors_complete[i]
+                    && TRAINING_OUTCOMES
+                        .iter()
+                        .all(|name| row.values.get(*name).is_none_or(|v| v.is_some()))
+            })
+            .collect();
+        let scorable = (0..n)
+            .map(|i| predictors_complete[i] && !outcome[i].is_nan())
+            .collect();
+        Ok(Panel {
+            situations: rows.iter().map(|row| row.situation.clone()).collect(),
+            names: rows.iter().map(|row| row.name_in_source.clone()).collect(),
+            years: rows.iter().map(|row| row.year).collect(),
+            columns,
+            outcome,
+            onset,
+            trainable,
+            scorable,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.years.len()
+    }
+
+    /// Rows to train on for a model whose last training year is `last_year`, in input order.
+    pub fn training_rows(&self, last_year: i32) -> Vec<usize> {
+        (0..self.len())
+            .filter(|&i| self.years[i] <= last_year && self.trainable[i])
+            .collect()
+    }
+
+    /// Rows of `year` that can be predicted, in input order.
+    pub fn scoring_rows(&self, year: i32) -> Vec<usize> {
+        (0..self.len())
+            .filter(|&i| self.years[i] == year && self.scorable[i])
+            .collect()
+    }
+
+    /// Rows of `year` with every predictor, whatever their outcome (for forecasts).
+    pub fn forecast_rows(&self, year: i32) -> Vec<usize> {
+        (0..self.len())
+            .filter(|&i| {
+                self.years[i] == year
+                    && self.columns[..EWP_PREDICTORS.len()]
+                        .iter()
+                        .all(|c| !c[i].is_nan())
+            })
+            .collect()
+    }
+
+    /// Explains why `year` has no usable rows: no rows at all, or which predictors are missing.
+    pub fn why_unusable(&self, year: i32) -> String {
+        let in_year: Vec<usize> = (0..self.len()).filter(|&i| self.years[i] == year).collect();
+        if in_year.is_empty() {
+            let first = self.years.iter().min();
+            let last = self.years.iter().max();
+            return match (first, last) {
+                (Some(first), Some(last)) => {
+                    format!("the data has no rows for it (it covers {first}-{last})")
+                }
+                _ => "the data has no rows".to_string(),
+            };
+        }
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for (name, column) in EWP_PREDICTORS.iter().zip(&self.columns) {
+            let missing = in_year.iter().filter(|&&i| column[i].is_nan()).count();
+            if missing > 0 {
+                counts.insert(name, missing);
+            }
+        }
+        let mut worst: Vec<(&str, usize)> = counts.into_iter().collect();
+        worst.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let listed: Vec<String> = worst
+            .iter()
+            .take(5)
+            .map(|(name, missing)| format!("{name} missing in {missing}"))
+            .collect();
+        if listed.is_empty() {
+            format!("all {} rows lack the outcome {OUTCOME}", in_year.len())
+        } else {
+            format!(
+                "all {} rows lack a predictor ({})",
+                in_year.len(),
+                listed.join(", ")
+            )
+        }
+    }
+
+    /// The chosen rows and features as a matrix.
+    pub fn matrix(&self, rows: &[usize], features: &[usize]) -> Matrix {
+        let mut data = Vec::with_capacity(rows.len() * features.len());
+        for &j in features {
+            data.extend(rows.iter().map(|&i| self.columns[j][i]));
+        }
+        Matrix {
+            rows: rows.len(),
+            cols: features.len(),
+            data,
+        }
+    }
+}
+
+/// The region of a row from EWP's region dummies (Africa is the base category), or None when a
+/// dummy is missing.
+fn region(columns: &[Vec<f64>], i: usize) -> Option<usize> {
+    let dummies = ["reg.na", "reg.eap", "reg.sca", "reg.mna", "reg.eur"];
+    let mut region = 0;
+    for (k, name) in dummies.iter().enumerate() {
+        let j = EWP_PREDICTORS.iter().position(|p| p == name)?;
+        let v = columns[j][i];
+        if v.is_nan() {
+            return None;
+        }
+        if v > 0.5 {
+            region = k + 1;
+        }
+    }
+    Some(region)
+}
+
+/// The columns of [`DERIVED_FEATURES`], from the EWP columns of the same and earlier years.
+fn derived_columns(rows: &[CountryYear], columns: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let at = |name: &str| EWP_PREDICTORS.iter().position(|p| *p == name).unwrap_or(0);
+    let battle = &columns[at("battledeaths.log2")];
+    let ongoing = &columns[at("mk_ongoing_count_log2")];
+    let by_key: HashMap<(&SituationId, i32), usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| ((&row.situation, row.year), i))
+        .collect();
+    let lag = |i: usize, years: i32| {
+        by_key
+            .get(&(&rows[i].situation, rows[i].year - years))
+            .copied()
+    };
+    let n = rows.len();
+    let regions: Vec<Option<usize>> = (0..n).map(|i| region(columns, i)).collect();
+    // Per region and year: countries with an ongoing mass killing, and onsets.
+    let mut ongoing_by: HashMap<(usize, i32), f64> = HashMap::new();
+    let mut onsets_by: HashMap<(usize, i32), f64> = HashMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        let Some(region) = regions[i] else { continue };
+        if ongoing[i] > 0.0 {
+            *ongoing_by.entry((region, row.year)).or_default() += 1.0;
+        }
+        if row.values.get(ONSET).copied().flatten() == Some(1.0) {
+            *onsets_by.entry((region, row.year)).or_default() += 1.0;
+        }
+    }
+    let own_onset = |i: usize| {
+        if rows[i].values.get(ONSET).copied().flatten() == Some(1.0) {
+            1.0
+        } else {
+            0.0
+        }
+    };
+    let mut change = vec![f64::NAN; n];
+    let mut max3 = vec![f64::NAN; n];
+    let mut region_ongoing = vec![f64::NAN; n];
+    let mut region_onsets = vec![f64::NAN; n];
+    for i in 0..n {
+        let now = battle[i];
+        if !now.is_nan() {
+            let previous = lag(i, 1).map(|k| battle[k]).filter(|v| !v.is_nan());
+            change[i] = previous.map_or(0.0, |p| now - p);
+            max3[i] = (1..=2)
+                .filter_map(|years| lag(i, years).map(|k| battle[k]))
+                .filter(|v| !v.is_nan())
+                .fold(now, f64::max);
+        }
+        if let (Some(region), false) = (regions[i], ongoing[i].is_nan()) {
+            let year = rows[i].year;
+            let own = if ongoing[i] > 0.0 { 1.0 } else { 0.0 };
+            region_ongoing[i] = ongoing_by.get(&(region, year)).copied().unwrap_or(0.0) - own;
+            let mut onsets = 0.0;
+            for back in 0..=2 {
+                onsets += onsets_by
+                    .get(&(region, year - back))
+                    .copied()
+                    .unwrap_or(0.0);
+                // Leave out the country's own onsets: those are in mk_onset_prev_year and mk_ever.
+                if back == 0 {
+                    onsets -= own_onset(i);
+                } else if let Some(k) = lag(i, back) {
+                    if regions[k] == Some(region) {
+                        onsets -= own_onset(k);
+                    }
+                }
+            }
+            region_onsets[i] = onsets;
+        }
+    }
+    vec![change, max3, region_ongoing, region_onsets]
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A synthetic row with every EWP column, `values` overriding the defaults.
+    pub fn row(code: &str, year: i32, values: &[(&str, f64)]) -> CountryYear {
+        let mut map: BTreeMap<String, Option<f64>> = EWP_PREDICTORS
+            .iter()
+            .filter(|name| **name != "year")
+            .map(|name| (name.to_string(), Some(0.0)))
+            .collect();
+        map.insert(OUTCOME.into(), Some(0.0));
+        map.insert(ONSET.into(), Some(0.0));
+        map.insert("year_sq".into(), Some(f64::from(year * year)));
+        for (name, value) in values {
+            map.insert(name.to_string(), Some(*value));
+        }
+        CountryYear {
+            situation: SituationId::parse(code).unwrap(),
+            year,
+            name_in_source: code.to_string(),
+            values: map,
+        }
+    }
+
+    #[test]
+    fn derived_features_use_only_the_past_and_the_region() {
+        let rows = vec![
+            row("SYR", 2010, &[("battledeaths.log2", 2.0), ("reg.mna", 1.0)]),
+            row(
+                "SYR",
+                2011,
+                &[("battledeaths.log2", 10.0), ("reg.mna", 1.0)],
+            ),
+            row(
+                "IRQ",
+                2011,
+                &[
+                    ("reg.mna", 1.0),
+                    ("mk_ongoing_count_log2", 1.0),
+                    ("mk_onset", 1.0),
+                ],
+            ),
+            row(
+                "FRA",
+                2011,
+                &[("reg.eur", 1.0), ("mk_ongoing_count_log2", 1.0)],
+            ),
+        ];
+        let panel = Panel::build(&rows).unwrap();
+        let column = |name: &str| {
+            let j = FeatureSet::EwpDerived
+                .names()
+                .iter()
+                .position(|n| *n == name)
+                .unwrap();
+            panel.columns[j].clone()
+        };
+        assert_eq!(column("battledeaths.log2.change"), vec![0.0, 8.0, 0.0, 0.0]);
+        assert_eq!(column("battledeaths.log2.max3"), vec![2.0, 10.0, 0.0, 0.0]);
+        // Iraq is in Syria's region, France is not; nobody counts themselves.
+        assert_eq!(column("region.mk_ongoing"), vec![0.0, 1.0, 0.0, 0.0]);
+        assert_eq!(column("region.mk_onsets.3yr"), vec![0.0, 1.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn a_missing_column_is_named() {
+        let mut broken = row("SYR", 2010, &[]);
+        broken.values.remove("gdppcgrowth");
+        let error = Panel::build(&[broken]).unwrap_err();
+        assert_eq!(
+            error,
+            RiskError::MissingColumns {
+                names: vec!["gdppcgrowth".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn completeness_follows_ewp() {
+        let mut no_outcome = row("SYR", 2010, &[]);
+        no_outcome.values.insert("mk_onset_2".into(), None);
+        let mut no_predictor = row("IRQ", 2010, &[]);
+        no_predictor.values.insert("gdppcgrowth".into(), None);
+        let panel = Panel::build(&[no_outcome, no_predictor, row("FRA", 2010, &[])]).unwrap();
+        assert_eq!(panel.trainable, vec![false, false, true]);
+        assert_eq!(panel.scorable, vec![true, false, true]);
+        assert!(panel
+            .why_unusable(2010)
+            .contains("gdppcgrowth missing in 1"));
+        assert!(panel.why_unusable(1990).contains("no rows"));
+    }
+}

@@ -1,0 +1,855 @@
+//! Elastic-net logistic regression, computed the way R's glmnet 4.1 computes it
+//! (`glmnet(family = "binomial")` and `cv.glmnet`), so that `ewp-enet` reproduces the Early
+//! Warning Project's model rather than approximating it.
+//!
+//! What is carried over from glmnet, step by step:
+//! - **Standardisation** (`standardize = TRUE`): observation weights 1/n; each predictor is
+//!   centred on its mean and divided by its population standard deviation (divisor n); constant
+//!   predictors are left out. Coefficients are reported on the original scale
+//!   (`beta / sd`, intercept `b0 - sum(beta * mean / sd)`).
+//! - **Lambda path**: `nlambda = 100` values falling geometrically from lambda_max (the smallest
+//!   lambda that keeps every coefficient at zero, `max_j |x_j' w (y - ybar)| / max(alpha,
+//!   0.001)`) to `lambda.min.ratio` times it: 1e-4 when n >= p, 0.01 otherwise. As in glmnet the
+//!   first point is fitted at an "infinite" lambda and its value is then extrapolated from the
+//!   next two; the path stops early after at least 5 values once the deviance ratio gains less
+//!   than 1e-5 or passes 0.999.
+//! - **Solver**: proximal Newton (IRLS) outer loop around cyclic coordinate descent with warm
+//!   starts along the path, the sequential strong rule to screen predictors and a KKT check to
+//!   readmit any wrongly screened out; full sweeps alternate with sweeps over the active set.
+//!   Convergence is glmnet's rule: a sweep has converged when the largest weighted squared
+//!   coefficient change (`xv_j * d^2`, intercept included) is below `thresh * dev0` with
+//!   `thresh = 1e-7` and dev0 the null deviance; IRLS has converged when the same measure taken
+//!   over the whole WLS step is below it too and no screened-out predictor violates KKT.
+//!   Fitted probabilities are clamped to 0/1 beyond |eta| = log(1/pmin - 1), pmin = 1e-9.
+//! - **Cross-validation** (`cv.glmnet`): folds `sample(rep(1:10, length = n))` drawn with R's own
+//!   generator ([`crate::rng`]), so the same seed gives R's very folds; each fold fits its own
+//!   lambda path (as glmnet 4.x does) and its coefficients are interpolated at the full data's
+//!   lambdas (`lambda.interp`); the held-out binomial deviance uses probabilities clamped to
+//!   [1e-5, 1 - 1e-5]; the per-fold means are averaged with fold sizes as weights; lambda.min is
+//!   the largest lambda whose mean deviance equals the minimum.
+
+use rayon::prelude::*;
+
+use crate::data::Matrix;
+
+/// glmnet.control() defaults.
+const BIG: f64 = 9.9e35;
+const PMIN: f64 = 1e-9;
+const FDEV: f64 = 1e-5;
+const DEVMAX: f64 = 0.999;
+const MIN_LAMBDAS: usize = 5;
+const EPS: f64 = 1e-6;
+/// cv.glmnet's clamp for held-out probabilities.
+const CV_PROB_MIN: f64 = 1e-5;
+
+/// The knobs glmnet exposes that this crate uses; [`Default`] is glmnet's default except alpha.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ElasticNetOptions {
+    /// Mixing: 1 is the lasso, 0 ridge. EWP uses 0.5.
+    pub alpha: f64,
+    /// Number of lambda values (glmnet `nlambda`).
+    pub lambda_count: usize,
+    /// Smallest lambda as a fraction of lambda_max; None is glmnet's default (1e-4 if n >= p,
+    /// else 0.01).
+    pub lambda_min_ratio: Option<f64>,
+    /// Convergence threshold (glmnet `thresh`).
+    pub threshold: f64,
+    /// Maximum number of coordinate-descent sweeps over the whole path (glmnet `maxit`).
+    pub max_passes: usize,
+    /// Cross-validation folds (cv.glmnet `nfolds`).
+    pub folds: usize,
+}
+
+impl Default for ElasticNetOptions {
+    fn default() -> Self {
+        ElasticNetOptions {
+            alpha: 0.5,
+            lambda_count: 100,
+            lambda_min_ratio: None,
+            threshold: 1e-7,
+            max_passes: 100_000,
+            folds: 10,
+        }
+    }
+}
+
+/// Predictors centred and scaled as glmnet does before fitting.
+#[derive(Debug, Clone)]
+pub(crate) struct Standardized {
+    pub x: Matrix,
+    pub means: Vec<f64>,
+    pub scales: Vec<f64>,
+    /// False for constant predictors, which glmnet leaves out (`ju`).
+    pub usable: Vec<bool>,
+}
+
+impl Standardized {
+    pub fn new(raw: &Matrix) -> Standardized {
+        let n = raw.rows;
+        let weight = 1.0 / n as f64;
+        let mut x = raw.clone();
+        let mut means = vec![0.0; raw.cols];
+        let mut scales = vec![1.0; raw.cols];
+        let mut usable = vec![false; raw.cols];
+        for j in 0..raw.cols {
+            let column = &mut x.data[j * n..(j + 1) * n];
+            usable[j] = column.iter().any(|&v| v != column[0]);
+            let mean = weight * column.iter().sum::<f64>();
+            column.iter_mut().for_each(|v| *v -= mean);
+            let scale = (weight * dot(column, column)).sqrt();
+            if usable[j] && scale > 0.0 {
+                column.iter_mut().for_each(|v| *v /= scale);
+                scales[j] = scale;
+            }
+            means[j] = mean;
+        }
+        Standardized {
+            x,
+            means,
+            scales,
+            usable,
+        }
+    }
+}
+
+/// How the lambda values are chosen: glmnet's own path (`flmin < 1`), the only way EWP's
+/// `cv.glmnet` call uses (it passes no lambdas, and glmnet 4.x folds make their own paths).
+#[derive(Debug, Clone)]
+pub(crate) enum Lambdas {
+    Path { count: usize, min_ratio: f64 },
+}
+
+/// A fitted path on the standardised scale.
+#[derive(Debug, Clone)]
+pub(crate) struct Path {
+    pub lambdas: Vec<f64>,
+    pub intercepts: Vec<f64>,
+    /// One coefficient vector per lambda, standardised scale.
+    pub betas: Vec<Vec<f64>>,
+    pub deviance_ratios: Vec<f64>,
+    /// Coordinate-descent sweeps used (glmnet `npasses`).
+    pub passes: usize,
+}
+
+/// Why a path could not be fitted at all.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum PathError {
+    /// All outcomes equal (glmnet errors out the same way).
+    OneClass,
+}
+
+/// Dot product with eight independent accumulators, so the compiler can vectorise it.
+#[inline]
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f64; 8];
+    let mut a8 = a.chunks_exact(8);
+    let mut b8 = b.chunks_exact(8);
+    for (x, y) in (&mut a8).zip(&mut b8) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let tail: f64 = a8
+        .remainder()
+        .iter()
+        .zip(b8.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+}
+
+/// Weighted sum of squares, `sum(w * x^2)`, accumulated like [`dot`].
+#[inline]
+fn weighted_square_sum(w: &[f64], x: &[f64]) -> f64 {
+    let n = w.len().min(x.len());
+    let (w, x) = (&w[..n], &x[..n]);
+    let mut acc = [0.0f64; 8];
+    let mut w8 = w.chunks_exact(8);
+    let mut x8 = x.chunks_exact(8);
+    for (v, z) in (&mut w8).zip(&mut x8) {
+        for k in 0..8 {
+            acc[k] += v[k] * (z[k] * z[k]);
+        }
+    }
+    let tail: f64 = w8
+        .remainder()
+        .iter()
+        .zip(x8.remainder())
+        .map(|(v, z)| v * (z * z))
+        .sum();
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+}
+
+/// The state of glmnet's point solver, kept across the path for warm starts.
+struct Solver<'a> {
+    x: &'a Matrix,
+    y: &'a [f64],
+    usable: &'a [bool],
+    alpha: f64,
+    weight: f64,
+    n: usize,
+    p: usize,
+    intercept: f64,
+    beta: Vec<f64>,
+    saved_intercept: f64,
+    saved_beta: Vec<f64>,
+    q: Vec<f64>,
+    v: Vec<f64>,
+    r: Vec<f64>,
+    eta: Vec<f64>,
+    xv: Vec<f64>,
+    abs_grad: Vec<f64>,
+    strong: Vec<bool>,
+    active: Vec<usize>,
+    is_active: Vec<bool>,
+    /// Sum of the IRLS weights (glmnet `xmz`).
+    weight_sum: f64,
+    threshold: f64,
+    passes: usize,
+    max_passes: usize,
+    dlx: f64,
+}
+
+enum PointOutcome {
+    Done,
+    /// The IRLS weights vanished (every probability at 0 or 1): stop the path after this point.
+    Saturated,
+    /// glmnet's `maxit` was reached: the path ends before this point.
+    MaxPasses,
+}
+
+impl<'a> Solver<'a> {
+    /// Coordinate update of predictor k (glmnet's `update_beta` plus residual update).
+    #[inline]
+    fn update(&mut self, k: usize, l1: f64, l2: f64, may_activate: bool) {
+        let column = self.x.column(k);
+        let gradient = dot(&self.r, column);
+        let old = self.beta[k];
+        let u = gradient + old * self.xv[k];
+        let shrunk = u.abs() - l1;
+        let new = if shrunk > 0.0 {
+            (shrunk.copysign(u) / (self.xv[k] + l2)).clamp(-BIG, BIG)
+        } else {
+            0.0
+        };
+        if new == old {
+            return;
+        }
+        self.beta[k] = new;
+        if may_activate && !self.is_active[k] {
+            self.is_active[k] = true;
+            self.active.push(k);
+        }
+        let diff = new - old;
+        self.dlx = self.dlx.max(self.xv[k] * diff * diff);
+        // As glmnet: r -= diff * (v * x), in that order, so the rounding is the same.
+        for ((r, v), x) in self.r.iter_mut().zip(&self.v).zip(column) {
+            *r -= diff * (v * x);
+        }
+    }
+
+    #[inline]
+    fn update_intercept(&mut self) {
+        let d = self.r.iter().sum::<f64>() / self.weight_sum;
+        if d != 0.0 {
+            self.intercept += d;
+            self.dlx = self.dlx.max(self.weight_sum * d * d);
+            for (r, v) in self.r.iter_mut().zip(&self.v) {
+                *r -= d * v;
+            }
+        }
+    }
+
+    /// One weighted-least-squares problem solved by coordinate descent (glmnet's `wls`).
+    fn wls(&mut self, l1: f64, l2: f64) -> Result<(), ()> {
+        loop {
+            self.passes += 1;
+            self.dlx = 0.0;
+            for k in 0..self.p {
+                if self.strong[k] {
+                    self.update(k, l1, l2, true);
+                }
+            }
+            self.update_intercept();
+            if self.dlx < self.threshold {
+                return Ok(());
+            }
+            if self.passes > self.max_passes {
+                return Err(());
+            }
+            loop {
+                self.passes += 1;
+                self.dlx = 0.0;
+                for a in 0..self.active.len() {
+                    let k = self.active[a];
+                    self.update(k, l1, l2, false);
+                }
+                self.update_intercept();
+                if self.dlx < self.threshold {
+                    break;
+                }
+                if self.passes > self.max_passes {
+                    return Err(());
+                }
+            }
+        }
+    }
+
+    /// Fits one lambda, warm-started from the previous one (glmnet's `irls`).
+    fn fit_point(&mut self, lambda: f64, previous_lambda: f64) -> PointOutcome {
+        let l1 = lambda * self.alpha;
+        let l2 = lambda * (1.0 - self.alpha);
+        // Sequential strong rule.
+        let screen = self.alpha * (2.0 * lambda - previous_lambda);
+        for k in 0..self.p {
+            if !self.strong[k] && self.usable[k] && self.abs_grad[k] > screen {
+                self.strong[k] = true;
+            }
+        }
+        let fmax = (1.0 / PMIN - 1.0).ln();
+        let vmin = (1.0 + PMIN) * PMIN * (1.0 - PMIN);
+        loop {
+            if self.passes > self.max_passes {
+                return PointOutcome::MaxPasses;
+            }
+            // Set up the WLS problem at the current IRLS weights.
+            self.saved_intercept = self.intercept;
+            for &k in &self.active {
+                self.saved_beta[k] = self.beta[k];
+            }
+            for k in 0..self.p {
+                if self.strong[k] {
+                    self.xv[k] = weighted_square_sum(&self.v, self.x.column(k));
+                }
+            }
+            if self.wls(l1, l2).is_err() {
+                return PointOutcome::MaxPasses;
+            }
+            // New IRLS weights and residuals.
+            self.eta.iter_mut().for_each(|e| *e = self.intercept);
+            for &k in &self.active {
+                let b = self.beta[k];
+                for (e, x) in self.eta.iter_mut().zip(self.x.column(k)) {
+                    *e += b * x;
+                }
+            }
+            for i in 0..self.n {
+                let f = self.eta[i];
+                self.q[i] = if f < -fmax {
+                    0.0
+                } else if f > fmax {
+                    1.0
+                } else {
+                    1.0 / (1.0 + (-f).exp())
+                };
+                self.v[i] = self.weight * self.q[i] * (1.0 - self.q[i]);
+                self.r[i] = self.weight * (self.y[i] - self.q[i]);
+            }
+            self.weight_sum = self.v.iter().sum();
+            if self.weight_sum <= vmin {
+                return PointOutcome::Saturated;
+            }
+            let d0 = self.intercept - self.saved_intercept;
+            let mut moved = self.weight_sum * d0 * d0 > self.threshold;
+            if !moved {
+                moved = self.active.iter().any(|&k| {
+                    let d = self.beta[k] - self.saved_beta[k];
+                    self.xv[k] * d * d > self.threshold
+                });
+            }
+            if moved {
+                continue;
+            }
+            // KKT check on the predictors the strong rule screened out.
+            let mut violated = false;
+            for k in 0..self.p {
+                if self.strong[k] || !self.usable[k] {
+                    continue;
+                }
+                self.abs_grad[k] = dot(&self.r, self.x.column(k)).abs();
+                if self.abs_grad[k] > l1 {
+                    self.strong[k] = true;
+                    violated = true;
+                }
+            }
+            if !violated {
+                return PointOutcome::Done;
+            }
+        }
+    }
+}
+
+/// Fits a lambda path on standardised predictors with 0/1 outcomes (glmnet's `lognet`).
+pub(crate) fn fit_path(
+    data: &Standardized,
+    y: &[f64],
+    alpha: f64,
+    lambdas: &Lambdas,
+    threshold: f64,
+    max_passes: usize,
+) -> Result<Path, PathError> {
+    let x = &data.x;
+    let (n, p) = (x.rows, x.cols);
+    let weight = 1.0 / n as f64;
+    let q0 = weight * y.iter().sum::<f64>();
+    if q0 <= PMIN || q0 >= 1.0 - PMIN {
+        return Err(PathError::OneClass);
+    }
+    let bz = (q0 / (1.0 - q0)).ln();
+    let null_deviance = -(bz * q0 + (1.0 - q0).ln());
+    // glmnet's dev0 adds the saturated model's log-likelihood, zero for 0/1 outcomes.
+    let mut dev0 = null_deviance;
+    for &yi in y {
+        if yi > 0.0 {
+            dev0 += weight * yi * yi.ln();
+        }
+        if yi < 1.0 {
+            dev0 += weight * (1.0 - yi) * (1.0 - yi).ln();
+        }
+    }
+    let mut solver = Solver {
+        x,
+        y,
+        usable: &data.usable,
+        alpha,
+        weight,
+        n,
+        p,
+        intercept: bz,
+        beta: vec![0.0; p],
+        saved_intercept: 0.0,
+        saved_beta: vec![0.0; p],
+        q: vec![q0; n],
+        v: vec![q0 * (1.0 - q0) * weight; n],
+        r: y.iter().map(|yi| weight * (yi - q0)).collect(),
+        eta: vec![0.0; n],
+        xv: vec![0.0; p],
+        abs_grad: vec![0.0; p],
+        strong: vec![false; p],
+        active: Vec::new(),
+        is_active: vec![false; p],
+        weight_sum: q0 * (1.0 - q0),
+        threshold: threshold * dev0,
+        passes: 0,
+        max_passes,
+        dlx: 0.0,
+    };
+    for k in 0..p {
+        if data.usable[k] {
+            solver.abs_grad[k] = dot(&solver.r, x.column(k)).abs();
+        }
+    }
+    let Lambdas::Path { count, min_ratio } = *lambdas;
+    let factor = if count > 1 {
+        min_ratio.max(EPS).powf(1.0 / (count as f64 - 1.0))
+    } else {
+        1.0
+    };
+    let mut path = Path {
+        lambdas: Vec::with_capacity(count),
+        intercepts: Vec::with_capacity(count),
+        betas: Vec::with_capacity(count),
+        deviance_ratios: Vec::with_capacity(count),
+        passes: 0,
+    };
+    let mut lambda = 0.0;
+    for m in 0..count {
+        let mut previous = lambda;
+        lambda = match m {
+            0 => BIG,
+            1 => {
+                let mut max = 0.0f64;
+                for k in 0..p {
+                    if data.usable[k] {
+                        max = max.max(solver.abs_grad[k]);
+                    }
+                }
+                previous = max / alpha.max(1e-3);
+                previous * factor
+            }
+            _ => lambda * factor,
+        };
+        let outcome = solver.fit_point(lambda, previous);
+        if matches!(outcome, PointOutcome::MaxPasses) {
+            break;
+        }
+        // glmnet's dev2: the path's deviance, probabilities clamped to [pmin, 1 - pmin].
+        let mut deviance = 0.0;
+        for (yi, q) in y.iter().zip(&solver.q) {
+            let q = q.clamp(PMIN, 1.0 - PMIN);
+            deviance -= weight * (yi * q.ln() + (1.0 - yi) * (1.0 - q).ln());
+        }
+        let ratio = (null_deviance - deviance) / dev0;
+        let previous_ratio = path.deviance_ratios.last().copied().unwrap_or(0.0);
+        path.lambdas.push(lambda);
+        path.intercepts.push(solver.intercept);
+        path.betas.push(solver.beta.clone());
+        path.deviance_ratios.push(ratio);
+        if matches!(outcome, PointOutcome::Saturated) {
+            break;
+        }
+        if m + 1 >= MIN_LAMBDAS && (ratio - previous_ratio < FDEV || ratio > DEVMAX) {
+            break;
+        }
+    }
+    path.passes = solver.passes;
+
+    // glmnet reports the first lambda extrapolated from the next two, not "infinity".
+    if path.lambdas.len() > 2 {
+        let (l1, l2) = (path.lambdas[1].ln(), path.lambdas[2].ln());
+        path.lambdas[0] = (2.0 * l1 - l2).exp();
+    }
+    Ok(path)
+}
+
+/// A fitted elastic-net logit at cross-validated lambda.min, on the original scale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ElasticNetModel {
+    pub intercept: f64,
+    /// One per predictor, original scale (as `coef(cv, s = "lambda.min")`).
+    pub coefficients: Vec<f64>,
+    /// Training means and standard deviations, for standardised contributions.
+    pub means: Vec<f64>,
+    pub scales: Vec<f64>,
+    pub lambda: f64,
+    /// Position of lambda.min on the path (0-based).
+    pub lambda_index: usize,
+    /// Mean held-out deviance at each lambda of the path.
+    pub cv_deviance: Vec<f64>,
+}
+
+impl ElasticNetModel {
+    /// The linear predictor (log-odds) of a row given as one value per predictor.
+    pub fn link(&self, row: &[f64]) -> f64 {
+        self.intercept
+            + self
+                .coefficients
+                .iter()
+                .zip(row)
+                .map(|(b, x)| b * x)
+                .sum::<f64>()
+    }
+
+    /// Each predictor's share of the log-odds relative to the average training row:
+    /// coefficient on the standardised scale times the standardised value (equal to
+    /// `coefficient * (x - mean)` on the original scale).
+    pub fn contributions(&self, row: &[f64]) -> Vec<f64> {
+        self.coefficients
+            .iter()
+            .zip(row)
+            .zip(self.means.iter())
+            .map(|((b, x), mean)| b * (x - mean))
+            .collect()
+    }
+}
+
+/// Intercept and coefficients on the original scale at every point of a path.
+fn original_scale(path: &Path, data: &Standardized) -> Vec<(f64, Vec<f64>)> {
+    path.betas
+        .iter()
+        .zip(&path.intercepts)
+        .map(|(beta, b0)| {
+            let coefficients: Vec<f64> =
+                beta.iter().zip(&data.scales).map(|(b, s)| b / s).collect();
+            let intercept = b0
+                - coefficients
+                    .iter()
+                    .zip(&data.means)
+                    .map(|(b, m)| b * m)
+                    .sum::<f64>();
+            (intercept, coefficients)
+        })
+        .collect()
+}
+
+/// glmnet's `lambda.interp`: where `s` falls on a decreasing lambda path, as the indices of the
+/// two neighbouring path points and the weight of the left one. Values outside the path are
+/// clamped to its ends. Follows R's arithmetic (normalised lambdas, `approx`), so the weights
+/// are the ones `predict(fit, s = ...)` uses.
+fn lambda_interpolation(lambdas: &[f64], s: f64) -> (usize, usize, f64) {
+    let k = lambdas.len();
+    if k == 1 {
+        return (0, 0, 1.0);
+    }
+    let (first, last) = (lambdas[0], lambdas[k - 1]);
+    let normalized: Vec<f64> = lambdas
+        .iter()
+        .map(|l| (first - l) / (first - last))
+        .collect();
+    let low = normalized.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = normalized.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let target = ((first - s) / (first - last)).clamp(low, high);
+    // approx(normalized, 1..k, target): bisection, then linear interpolation of the position.
+    let (mut i, mut j) = (0, k - 1);
+    while i + 1 < j {
+        let middle = (i + j) / 2;
+        if target < normalized[middle] {
+            j = middle;
+        } else {
+            i = middle;
+        }
+    }
+    let coordinate = if target == normalized[j] {
+        (j + 1) as f64
+    } else if target == normalized[i] {
+        (i + 1) as f64
+    } else {
+        (i + 1) as f64 + (target - normalized[i]) / (normalized[j] - normalized[i])
+    };
+    let left = coordinate.floor() as usize - 1;
+    let right = coordinate.ceil() as usize - 1;
+    if left == right || (normalized[left] - normalized[right]).abs() < f64::EPSILON {
+        return (left, right, 1.0);
+    }
+    let frac = (target - normalized[right]) / (normalized[left] - normalized[right]);
+    (left, right, frac)
+}
+
+/// One fold of `cv.glmnet`: fits the rows outside `fold` and returns the held-out row count and
+/// the mean held-out deviance at each of the full data's `lambdas`.
+fn fold_deviance(
+    raw: &Matrix,
+    y: &[f64],
+    folds: &[usize],
+    fold: usize,
+    lambdas: &[f64],
+    options: &ElasticNetOptions,
+) -> Option<(f64, Vec<f64>)> {
+    let train: Vec<usize> = (0..raw.rows).filter(|&i| folds[i] != fold).collect();
+    let held: Vec<usize> = (0..raw.rows).filter(|&i| folds[i] == fold).collect();
+    if held.is_empty() {
+        return None;
+    }
+    let train_y: Vec<f64> = train.iter().map(|&i| y[i]).collect();
+    let train_x = Standardized::new(&raw.select_rows(&train));
+    // glmnet 4.x lets every fold compute its own lambda path (cv.glmnet no longer passes the
+    // full data's lambdas down) and then interpolates each fold's coefficients at the full
+    // data's lambdas.
+    let min_ratio = options
+        .lambda_min_ratio
+        .unwrap_or(if train.len() < raw.cols { 0.01 } else { 1e-4 });
+    let path = fit_path(
+        &train_x,
+        &train_y,
+        options.alpha,
+        &Lambdas::Path {
+            count: options.lambda_count,
+            min_ratio,
+        },
+        options.threshold,
+        options.max_passes,
+    )
+    .ok()
+    .filter(|path| !path.lambdas.is_empty())?;
+    let coefficients = original_scale(&path, &train_x);
+    let held_x = raw.select_rows(&held);
+    let mut eta = vec![0.0; held.len()];
+    let means = lambdas
+        .iter()
+        .map(|&lambda| {
+            let (left, right, frac) = lambda_interpolation(&path.lambdas, lambda);
+            let (a, b) = (&coefficients[left], &coefficients[right]);
+            eta.iter_mut()
+                .for_each(|e| *e = frac * a.0 + (1.0 - frac) * b.0);
+            for j in 0..held_x.cols {
+                let coefficient = frac * a.1[j] + (1.0 - frac) * b.1[j];
+                if coefficient != 0.0 {
+                    for (e, x) in eta.iter_mut().zip(held_x.column(j)) {
+                        *e += coefficient * x;
+                    }
+                }
+            }
+            let total: f64 = held
+                .iter()
+                .zip(&eta)
+                .map(|(&i, e)| {
+                    let prob = (1.0 / (1.0 + (-e).exp())).clamp(CV_PROB_MIN, 1.0 - CV_PROB_MIN);
+                    -2.0 * (y[i] * prob.ln() + (1.0 - y[i]) * (1.0 - prob).ln())
+                })
+                .sum();
+            total / held.len() as f64
+        })
+        .collect();
+    Some((held.len() as f64, means))
+}
+
+/// `cv.glmnet(x, y, alpha, family = "binomial")` followed by `coef(.., s = "lambda.min")`.
+/// `folds` gives each row's fold (0-based); see [`crate::rng::RRng::folds`].
+pub(crate) fn cv_fit(
+    raw: &Matrix,
+    y: &[f64],
+    folds: &[usize],
+    options: &ElasticNetOptions,
+) -> Result<ElasticNetModel, PathError> {
+    let standardized = Standardized::new(raw);
+    let min_ratio =
+        options
+            .lambda_min_ratio
+            .unwrap_or(if raw.rows < raw.cols { 0.01 } else { 1e-4 });
+    let full = fit_path(
+        &standardized,
+        y,
+        options.alpha,
+        &Lambdas::Path {
+            count: options.lambda_count,
+            min_ratio,
+        },
+        options.threshold,
+        options.max_passes,
+    )?;
+    let lambda_count = full.lambdas.len();
+
+    let fold_count = folds.iter().copied().max().map_or(0, |m| m + 1);
+    // Per fold: held-out size and mean deviance at each lambda (None: the fold could not be
+    // fitted, as when its training rows hold one class only). Folds run in parallel; the
+    // result does not depend on their order.
+    let per_fold: Vec<Option<(f64, Vec<f64>)>> = (0..fold_count)
+        .into_par_iter()
+        .map(|fold| fold_deviance(raw, y, folds, fold, &full.lambdas, options))
+        .collect();
+    let cv_deviance: Vec<f64> = (0..lambda_count)
+        .map(|l| {
+            let (mut sum, mut weight) = (0.0, 0.0);
+            for (size, means) in per_fold.iter().flatten() {
+                if means[l].is_finite() {
+                    sum += size * means[l];
+                    weight += size;
+                }
+            }
+            sum / weight
+        })
+        .collect();
+    let best = cv_deviance
+        .iter()
+        .copied()
+        .filter(|d| d.is_finite())
+        .fold(f64::INFINITY, f64::min);
+    // Lambdas fall along the path, so the first minimum is the largest lambda attaining it.
+    let lambda_index = cv_deviance.iter().position(|&d| d <= best).unwrap_or(0);
+    let beta = &full.betas[lambda_index];
+    let coefficients: Vec<f64> = beta
+        .iter()
+        .zip(&standardized.scales)
+        .map(|(b, s)| b / s)
+        .collect();
+    let intercept = full.intercepts[lambda_index]
+        - coefficients
+            .iter()
+            .zip(&standardized.means)
+            .map(|(b, m)| b * m)
+            .sum::<f64>();
+    Ok(ElasticNetModel {
+        intercept,
+        coefficients,
+        means: standardized.means,
+        scales: standardized.scales,
+        lambda: full.lambdas[lambda_index],
+        lambda_index,
+        cv_deviance,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::RRng;
+
+    /// A small logistic problem with a known direction: y depends on x0, not on x1.
+    fn toy(n: usize) -> (Matrix, Vec<f64>) {
+        let mut rng = RRng::new(1);
+        let mut data = vec![0.0; n * 3];
+        let mut y = vec![0.0; n];
+        for i in 0..n {
+            let x0 = rng.unif() * 4.0 - 2.0;
+            let x1 = rng.unif();
+            data[i] = x0;
+            data[n + i] = x1;
+            data[2 * n + i] = 7.0; // constant: glmnet leaves it out
+            let p = 1.0 / (1.0 + (-(2.0 * x0 - 1.0)).exp());
+            y[i] = if rng.unif() < p { 1.0 } else { 0.0 };
+        }
+        (
+            Matrix {
+                rows: n,
+                cols: 3,
+                data,
+            },
+            y,
+        )
+    }
+
+    #[test]
+    fn path_starts_at_zero_and_grows() {
+        let (x, y) = toy(400);
+        let path = fit_path(
+            &Standardized::new(&x),
+            &y,
+            0.5,
+            &Lambdas::Path {
+                count: 100,
+                min_ratio: 1e-4,
+            },
+            1e-7,
+            100_000,
+        )
+        .unwrap();
+        assert!(path.betas[0].iter().all(|b| *b == 0.0));
+        assert!(path.lambdas.windows(2).all(|w| w[0] > w[1]));
+        assert!(path
+            .deviance_ratios
+            .windows(2)
+            .all(|w| w[1] >= w[0] - 1e-12));
+        let last = path.betas.last().unwrap();
+        assert!(last[0] > 1.0, "{last:?}");
+        assert_eq!(last[2], 0.0);
+        // lambda_max is the smallest lambda with all-zero coefficients: the second point
+        // already has the strongest predictor in.
+        assert!(path.betas[1][0] > 0.0);
+    }
+
+    #[test]
+    fn cross_validation_picks_a_model_that_finds_the_signal() {
+        let (x, y) = toy(400);
+        let folds = RRng::new(90035).folds(400, 10);
+        let model = cv_fit(&x, &y, &folds, &ElasticNetOptions::default()).unwrap();
+        // On the standardised scale the signal dwarfs the noise predictor.
+        let signal = model.coefficients[0] * model.scales[0];
+        let noise = model.coefficients[1] * model.scales[1];
+        assert!(signal > 1.0 && signal > 4.0 * noise.abs(), "{model:?}");
+        assert_eq!(model.coefficients[2], 0.0);
+        let best = model.cv_deviance[model.lambda_index];
+        assert!(model.cv_deviance.iter().all(|d| *d >= best));
+    }
+
+    #[test]
+    fn interpolation_follows_lambda_interp() {
+        let path = [1.0, 0.5, 0.25];
+        assert_eq!(lambda_interpolation(&path, 0.5), (1, 1, 1.0));
+        assert_eq!(lambda_interpolation(&path, 2.0), (0, 0, 1.0));
+        assert_eq!(lambda_interpolation(&path, 0.1), (2, 2, 1.0));
+        let (left, right, frac) = lambda_interpolation(&path, 0.75);
+        assert_eq!((left, right), (0, 1));
+        assert!((frac - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn one_class_is_refused() {
+        let (x, _) = toy(50);
+        let y = vec![0.0; 50];
+        let error = fit_path(
+            &Standardized::new(&x),
+            &y,
+            0.5,
+            &Lambdas::Path {
+                count: 10,
+                min_ratio: 1e-4,
+            },
+            1e-7,
+            1000,
+        )
+        .unwrap_err();
+        assert_eq!(error, PathError::OneClass);
+    }
+}
