@@ -45,6 +45,7 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/api/v1/situations", get(list_situations))
         .route("/api/v1/catalogue", get(catalogue))
+        .route("/api/v1/risk/latest", get(latest_risk))
         .merge(intake::routes())
         .fallback(not_found)
         .with_state(state)
@@ -90,6 +91,19 @@ async fn list_situations(State(state): State<AppState>) -> Result<Json<Situation
 /// The indicator catalogue, whole: risk factors, indicators, the 2009 categories.
 async fn catalogue(State(state): State<AppState>) -> Json<Arc<Catalogue>> {
     Json(state.catalogue)
+}
+
+/// The newest structural risk forecast: model, version, data hash, time, ranked countries.
+async fn latest_risk(State(state): State<AppState>) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let (meta, forecast) = state.store.latest_risk_assessment().await?.ok_or_else(|| {
+        ApiError::NotFound(
+            "no risk assessment yet: run tocsin risk forecast --data FILE --year YEAR".to_string(),
+        )
+    })?;
+    let forecast: serde_json::Value =
+        serde_json::from_str(&forecast).map_err(|error| ApiError::Internal(Box::new(error)))?;
+    Ok(Json(serde_json::json!({ "assessment": meta, "forecast": forecast })).into_response())
 }
 
 async fn not_found() -> ApiError {

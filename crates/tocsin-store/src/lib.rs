@@ -13,6 +13,7 @@ mod datasets;
 mod error;
 mod export;
 mod intake;
+mod risk;
 mod situations;
 pub mod vault;
 
@@ -25,6 +26,7 @@ pub use datasets::{CountryYearImport, ImportOutcome, StructuralSummary};
 pub use error::StoreError;
 pub use export::{ExportError, ExportRow};
 pub use intake::{Accepted, Delivery, InboxEntry, InboxState, NewReport, PlaceInput, Received};
+pub use risk::RiskAssessmentMeta;
 pub use situations::SituationRow;
 pub use vault::{Vault, VaultError};
 

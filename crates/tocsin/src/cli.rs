@@ -66,6 +66,9 @@ pub enum Command {
     /// Sources of reports
     #[command(subcommand)]
     Sources(SourcesCommand),
+    /// The structural risk model: backtest it, forecast with it
+    #[command(subcommand)]
+    Risk(RiskCommand),
     /// Public datasets Tocsin uses: list, download and verify them
     #[command(subcommand)]
     Data(DataCommand),
@@ -142,6 +145,34 @@ pub enum ReportsCommand {
         /// Write to this file instead of standard output
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+}
+
+/// Models: ewp-enet (the Early Warning Project's elastic net, reproduced), gbm (gradient-
+/// boosted trees), ensemble (the mean of both; the default).
+#[derive(Debug, Subcommand)]
+pub enum RiskCommand {
+    /// Fully-out-of-sample backtest (EWP's protocol): train on years <= L, forecast L+2
+    Backtest {
+        /// The EWP country-year predictor file
+        #[arg(long, value_name = "FILE")]
+        data: PathBuf,
+        /// ewp-enet, gbm or ensemble [default: ensemble]
+        #[arg(long)]
+        model: Option<String>,
+    },
+    /// Forecast onsets in the two years after YEAR, ranked, with drivers; stored as an
+    /// assessment that the API shows
+    Forecast {
+        /// The EWP country-year predictor file
+        #[arg(long, value_name = "FILE")]
+        data: PathBuf,
+        /// The last year of data to forecast from
+        #[arg(long)]
+        year: i32,
+        /// ewp-enet, gbm or ensemble [default: ensemble]
+        #[arg(long)]
+        model: Option<String>,
     },
 }
 

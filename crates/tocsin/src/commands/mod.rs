@@ -7,6 +7,7 @@ mod data;
 mod import;
 mod init;
 mod reports;
+mod risk;
 mod serve;
 mod situations;
 
@@ -33,6 +34,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Situations(command) => situations::run(&settings, command, json).await,
         Command::Reports(command) => reports::run(&settings, command, json).await,
         Command::Sources(command) => reports::sources(&settings, command, json).await,
+        Command::Risk(command) => risk::run(&settings, command, json).await,
         Command::Data(command) => data::run(&settings, command, json).await,
         Command::Audit(command) => audit::run(&settings, command, json).await,
         Command::Catalogue(args) => catalogue::run(&settings, args, json),

@@ -8,6 +8,7 @@ mod data;
 mod export;
 mod import;
 mod intake;
+mod risk;
 mod serve;
 
 use std::path::PathBuf;

@@ -1,0 +1,71 @@
+//! `tocsin risk forecast` stores an assessment; bad input is refused with exit code 2.
+
+use crate::{ewp_file, json, run, Sandbox};
+
+#[test]
+fn a_forecast_is_ranked_explained_and_stored() {
+    let sandbox = Sandbox::create();
+    let (code, stdout, stderr) = run(sandbox
+        .tocsin()
+        .args([
+            "risk", "forecast", "--model", "ewp-enet", "--year", "2024", "--json", "--data",
+        ])
+        .arg(ewp_file()));
+    assert_eq!(code, 0, "{stderr}");
+    let result = json(&stdout);
+    assert_eq!(result["assessment_id"], 1);
+    let entries = result["forecast"]["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 168);
+    assert_eq!(entries[0]["rank"], 1);
+    let top: Vec<&str> = entries
+        .iter()
+        .take(10)
+        .map(|e| e["situation"].as_str().unwrap())
+        .collect();
+    assert!(top.contains(&"MMR") || top.contains(&"SDN"), "{top:?}");
+    assert!(!entries[0]["drivers"].as_array().unwrap().is_empty());
+    for entry in entries {
+        let p = entry["probability"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (meta, _) = runtime.block_on(async {
+        let store = tocsin_store::Store::open(&sandbox.sqlite_url())
+            .await
+            .unwrap();
+        store.latest_risk_assessment().await.unwrap().unwrap()
+    });
+    assert_eq!(meta.model, "ewp-enet");
+    assert_eq!(meta.data_year, 2024);
+    assert_eq!(
+        meta.data_sha256,
+        tocsin_ingest::sha256_hex(&std::fs::read(ewp_file()).unwrap())
+    );
+}
+
+#[test]
+fn bad_model_names_and_files_are_refused() {
+    let sandbox = Sandbox::create();
+    let (code, _, stderr) = run(sandbox
+        .tocsin()
+        .args(["risk", "backtest", "--model", "logit9000", "--data"])
+        .arg(ewp_file()));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("ewp-enet"),
+        "the known models are named: {stderr}"
+    );
+    let broken = sandbox.dir.path().join("broken.csv");
+    let text = std::fs::read_to_string(ewp_file()).unwrap().replacen(
+        "battledeaths.log2",
+        "battle_deaths",
+        1,
+    );
+    std::fs::write(&broken, text).unwrap();
+    let (code, _, stderr) = run(sandbox
+        .tocsin()
+        .args(["risk", "backtest", "--data"])
+        .arg(&broken));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("battledeaths.log2"), "{stderr}");
+}
