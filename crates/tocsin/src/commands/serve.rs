@@ -18,6 +18,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Outcome> {
             smssync: settings.smssync_secret.clone(),
         },
     );
+    let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(settings.listen.value)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen.value))?;
@@ -32,7 +33,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Outcome> {
             catalogue,
             intake,
         },
-        shutdown_signal(),
+        shutdown,
     )
     .await
     .context("the server stopped with an error")?;
@@ -41,22 +42,17 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+/// Registers the SIGINT and SIGTERM handlers now (before the server says it is listening, so
+/// a signal that arrives right after start still shuts it down gracefully) and returns a
+/// future that completes on either.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
         }
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
+    })
 }
