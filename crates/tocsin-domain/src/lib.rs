@@ -26,4 +26,4 @@ pub use report::{
 pub use role::Role;
 pub use situation::{Countries, Country, Situation, SituationId};
 pub use source::{Channel, Contact, Source, SourceId};
-pub use structural::CountryYear;
+pub use structural::{CountryYear, EWP_OUTCOMES, EWP_PREDICTORS};

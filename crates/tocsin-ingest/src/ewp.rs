@@ -7,59 +7,24 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use tocsin_domain::{Countries, CountryYear, Situation};
+use tocsin_domain::{Countries, CountryYear, Situation, EWP_OUTCOMES, EWP_PREDICTORS};
 
 use crate::problem::Problems;
 use crate::{sha256_hex, IngestError};
 
-/// The columns every edition must have: identifiers, the 39 predictors and the outcomes.
-pub const REQUIRED_COLUMNS: &[&str] = &[
-    "ewp_name",
-    "year",
-    "ccode",
-    // Predictors of the 2025 model.
-    "widetargeting",
-    "narrowtargeting",
-    "v2csgender_binary",
-    "v2mecenefm_binary",
-    "partyban.new.0",
-    "partyban.new.1",
-    "partyban.new.2",
-    "minorityrule",
-    "judicialreform",
-    "religiousfreedom",
-    "pol_killing_approved",
-    "freediscussion",
-    "social_inequality",
-    "even_civilrights",
-    "repress_civilsoc",
-    "social_power_dist",
-    "ses_power_dist",
-    "popsize.log2",
-    "gdppcgrowth",
-    "un_imr_sqrt",
-    "efindex",
-    "discrimpop",
-    "reg.na",
-    "reg.eap",
-    "reg.sca",
-    "reg.mna",
-    "reg.eur",
-    "ios.iccpr1",
-    "battledeaths.log2",
-    "coup.try.5yr",
-    "mk_ongoing_count_log2",
-    "mean_mk_onset_interaction",
-    "mk_onset_prev_year",
-    "newcountry",
-    "mk_ever",
-    "year_sq",
-    "countryage.new.log2",
-    "includesnonstate",
-    // Outcomes.
-    "mk_onset",
-    "mk_onset_1or2",
-];
+/// The columns every edition must have: identifiers, the model's predictors and the outcomes.
+pub fn required_columns() -> Vec<&'static str> {
+    let mut columns = vec!["ewp_name", "year", "ccode"];
+    // `year` is both an identifier and a predictor: listed once.
+    columns.extend(
+        EWP_PREDICTORS
+            .iter()
+            .copied()
+            .filter(|name| *name != "year"),
+    );
+    columns.extend(EWP_OUTCOMES);
+    columns
+}
 
 /// Columns that identify a row rather than measure something.
 const IDENTIFIERS: [&str; 3] = ["ewp_name", "year", "ccode"];
@@ -98,9 +63,8 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<EwpFile, IngestError> {
         }
     };
     let position: BTreeMap<&str, usize> = headers.iter().enumerate().map(|(i, h)| (h, i)).collect();
-    let missing: Vec<&str> = REQUIRED_COLUMNS
-        .iter()
-        .copied()
+    let missing: Vec<&str> = required_columns()
+        .into_iter()
         .filter(|required| !position.contains_key(required))
         .collect();
     if !missing.is_empty() {
@@ -251,12 +215,12 @@ mod tests {
     use super::*;
 
     fn header() -> String {
-        REQUIRED_COLUMNS.join(",")
+        required_columns().join(",")
     }
 
     fn row(name: &str, year: i32, ccode: u16) -> String {
         let mut fields = vec![name.to_string(), year.to_string(), ccode.to_string()];
-        fields.extend((3..REQUIRED_COLUMNS.len()).map(|i| format!("{}", i as f64 / 10.0)));
+        fields.extend((3..required_columns().len()).map(|i| format!("{}", i as f64 / 10.0)));
         fields.join(",")
     }
 
@@ -288,7 +252,7 @@ mod tests {
         assert_eq!(parsed.rows[2].name_in_source, "Burma/Myanmar");
         assert_eq!(
             parsed.rows[0].values["mk_onset_1or2"],
-            Some((REQUIRED_COLUMNS.len() - 1) as f64 / 10.0)
+            Some((required_columns().len() - 1) as f64 / 10.0)
         );
     }
 

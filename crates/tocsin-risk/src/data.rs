@@ -11,49 +11,8 @@ use tocsin_domain::{CountryYear, SituationId};
 
 use crate::RiskError;
 
-/// The 39 predictors of the Early Warning Project's 2025 model, in EWP's order. `year` is the
-/// row's year ([`CountryYear::year`]); the others are read from [`CountryYear::values`].
-pub const EWP_PREDICTORS: [&str; 39] = [
-    "widetargeting",
-    "narrowtargeting",
-    "v2csgender_binary",
-    "v2mecenefm_binary",
-    "partyban.new.0",
-    "partyban.new.1",
-    "partyban.new.2",
-    "minorityrule",
-    "judicialreform",
-    "religiousfreedom",
-    "pol_killing_approved",
-    "freediscussion",
-    "social_inequality",
-    "even_civilrights",
-    "repress_civilsoc",
-    "social_power_dist",
-    "ses_power_dist",
-    "popsize.log2",
-    "gdppcgrowth",
-    "un_imr_sqrt",
-    "efindex",
-    "discrimpop",
-    "reg.na",
-    "reg.eap",
-    "reg.sca",
-    "reg.mna",
-    "reg.eur",
-    "ios.iccpr1",
-    "battledeaths.log2",
-    "coup.try.5yr",
-    "mk_ongoing_count_log2",
-    "mean_mk_onset_interaction",
-    "mk_onset_prev_year",
-    "newcountry",
-    "mk_ever",
-    "year_sq",
-    "year",
-    "countryage.new.log2",
-    "includesnonstate",
-];
+/// The 39 predictors of the Early Warning Project's 2025 model, in EWP's order.
+pub use tocsin_domain::EWP_PREDICTORS;
 
 /// The training outcome: a mass-killing onset in the year after the row's year or the one after.
 pub const OUTCOME: &str = "mk_onset_1or2";
