@@ -5,10 +5,12 @@
 //! a parameter (`now`), never read from the clock. Errors carry a stable code, an HTTP-like
 //! kind and a message that tells the sender what to fix.
 
+pub mod accounts;
 pub mod events;
 pub mod export;
 pub mod intake;
 
+pub use accounts::{token_hash, AccountError, Accounts, IssuedToken};
 pub use events::{import_events, EventImport};
 pub use export::{export_reports, ExportFormat};
 pub use intake::{GatewaySecrets, Intake, IntakeError, IntakeErrorKind, IntakeOutcome};

@@ -23,7 +23,7 @@ pub use grading::{Credibility, Reliability, Tlp};
 pub use report::{
     check_transition, IndicatorCode, Place, Report, Transition, VerificationState, WORKFLOW,
 };
-pub use role::Role;
+pub use role::{Principal, Role};
 pub use situation::{Countries, Country, Situation, SituationId};
 pub use source::{Channel, Contact, Source, SourceId};
 pub use structural::{CountryYear, EWP_OUTCOMES, EWP_PREDICTORS};

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::DomainError;
+use crate::{DomainError, Tlp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -45,6 +45,34 @@ impl Role {
     pub fn may_read_source_identity(self) -> bool {
         self == Role::SourceHandler
     }
+
+    /// The TLP clearance a new user in this role gets unless told otherwise. Staff of the
+    /// organisation see up to TLP:AMBER+STRICT; focal points, often in partner bodies, up to
+    /// TLP:AMBER; monitors in the field only what may go to their community (TLP:GREEN).
+    /// TLP:RED is for named recipients and is never a default.
+    pub fn default_clearance(self) -> Tlp {
+        match self {
+            Role::Monitor => Tlp::Green,
+            Role::FocalPoint => Tlp::Amber,
+            Role::Analyst | Role::SourceHandler | Role::Admin => Tlp::AmberStrict,
+        }
+    }
+}
+
+/// Who is acting: a signed-in user with the one role and the TLP clearance they hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    pub user_id: i64,
+    pub username: String,
+    pub role: Role,
+    pub clearance: Tlp,
+}
+
+impl Principal {
+    /// Whether an item marked `tlp` may be shown to this user.
+    pub fn may_see(&self, tlp: Tlp) -> bool {
+        tlp.permits(self.clearance)
+    }
 }
 
 impl fmt::Display for Role {
@@ -80,6 +108,23 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(role.may_read_source_identity(), role == Role::SourceHandler);
         }
+    }
+
+    #[test]
+    fn defaults_never_clear_anyone_for_red_and_monitors_see_least() {
+        for role in Role::ALL {
+            assert_ne!(role.default_clearance(), Tlp::Red);
+            // A larger marking is a less trusted audience: no one's default is narrower than a monitor's.
+            assert!(Role::Monitor.default_clearance() >= role.default_clearance());
+        }
+        let monitor = Principal {
+            user_id: 1,
+            username: "m".into(),
+            role: Role::Monitor,
+            clearance: Role::Monitor.default_clearance(),
+        };
+        assert!(monitor.may_see(Tlp::Green));
+        assert!(!monitor.may_see(Tlp::Amber));
     }
 
     #[test]
