@@ -509,3 +509,24 @@ impl Intake {
         })
     }
 }
+
+impl Intake {
+    /// Reveals who a source is to `who`, if their role may see it; every look is audited.
+    pub async fn reveal_contact(
+        &self,
+        who: &tocsin_domain::Principal,
+        source: &tocsin_domain::SourceId,
+        now: OffsetDateTime,
+    ) -> Result<Option<tocsin_domain::Contact>, StoreError> {
+        if !who.role.may_read_source_identity() {
+            return Err(StoreError::Refused(tocsin_domain::DomainError::invalid(
+                "role",
+                who.role.as_str(),
+                "only the source_handler role may see who a source is",
+            )));
+        }
+        self.store
+            .reveal_contact(&self.vault, source, &who.username, now)
+            .await
+    }
+}

@@ -58,6 +58,11 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::NotFound { what } => ApiError::NotFound(format!("{what} not found")),
             StoreError::Conflict(what) => ApiError::Conflict(what),
+            StoreError::Refused(why) => ApiError::Coded {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "refused",
+                message: why.to_string(),
+            },
             other => ApiError::Internal(Box::new(other)),
         }
     }

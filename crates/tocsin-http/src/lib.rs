@@ -4,8 +4,11 @@
 //! business logic lives here. Every error leaves as [`ApiError`], with a stable code and a
 //! message that says what to do; 5xx bodies reveal nothing and the real error is logged.
 
+pub mod access;
+mod accounts;
 mod error;
 mod intake;
+mod reports;
 
 use std::sync::Arc;
 
@@ -13,7 +16,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
-use tocsin_app::Intake;
+use tocsin_app::{Accounts, Intake};
 use tocsin_domain::Catalogue;
 use tocsin_store::{SituationRow, Store};
 
@@ -26,15 +29,18 @@ pub struct AppState {
     /// The indicator catalogue in force (built-in or the deployment's own).
     pub catalogue: Arc<Catalogue>,
     pub intake: Intake,
+    /// Users and API tokens: who is calling.
+    pub accounts: Accounts,
 }
 
 impl AppState {
     /// A state with the built-in catalogue.
     pub fn new(store: Store, intake: Intake) -> AppState {
         AppState {
-            store,
+            store: store.clone(),
             catalogue: Arc::new(Catalogue::embedded().clone()),
             intake,
+            accounts: Accounts::new(store.clone()),
         }
     }
 }
@@ -47,6 +53,13 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/catalogue", get(catalogue))
         .route("/api/v1/risk/latest", get(latest_risk))
         .merge(intake::routes())
+        .merge(reports::routes())
+        .merge(accounts::routes())
+        // After routing, so unknown paths stay 404 and the rule is found by the matched route.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::authorize,
+        ))
         .fallback(not_found)
         .with_state(state)
 }

@@ -8,11 +8,13 @@
 //!
 //! Time comes in as a parameter (`now`), never from the clock.
 
+mod accounts;
 mod audit;
 mod datasets;
 mod error;
 mod export;
 mod intake;
+mod reports;
 mod risk;
 mod situations;
 pub mod vault;
@@ -22,10 +24,12 @@ use std::fmt;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use accounts::{NewUser, TokenRow, UserRow};
 pub use datasets::{CountryYearImport, ImportOutcome, StructuralSummary};
 pub use error::StoreError;
 pub use export::{ExportError, ExportRow};
 pub use intake::{Accepted, Delivery, InboxEntry, InboxState, NewReport, PlaceInput, Received};
+pub use reports::{Grade, ManualPlace, ReportFilter, ReportView, MAX_PAGE};
 pub use risk::RiskAssessmentMeta;
 pub use situations::SituationRow;
 pub use vault::{Vault, VaultError};

@@ -66,6 +66,9 @@ pub enum Command {
     /// Sources of reports
     #[command(subcommand)]
     Sources(SourcesCommand),
+    /// People who sign in, their roles, TLP clearances and API tokens
+    #[command(subcommand)]
+    Users(UsersCommand),
     /// The structural risk model: backtest it, forecast with it
     #[command(subcommand)]
     Risk(RiskCommand),
@@ -119,6 +122,72 @@ pub enum ImportCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ReportsCommand {
+    /// List reports, newest first: the inbox, by verification state or situation, or the
+    /// place queue (reports whose place no one could resolve yet)
+    List {
+        /// Only reports in this verification state (triage, verified, unverified, false,
+        /// duplicate, archived)
+        #[arg(long)]
+        state: Option<String>,
+        /// Only reports about this situation (e.g. SSD or SSD/upper-nile)
+        #[arg(long)]
+        situation: Option<String>,
+        /// `place`: the reports waiting for an analyst to place them
+        #[arg(long)]
+        queue: Option<String>,
+        /// The reader's clearance: reports marked more restrictively are not listed
+        #[arg(long, default_value = "TLP:AMBER+STRICT")]
+        clearance: String,
+        /// At most this many
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Grade a report: information credibility 1 (confirmed) to 6 (cannot be judged), and/or
+    /// its TLP marking
+    Grade {
+        /// Report id
+        id: i64,
+        #[arg(long)]
+        credibility: Option<u8>,
+        #[arg(long)]
+        tlp: Option<String>,
+        /// Who is grading (recorded in the audit log)
+        #[arg(long)]
+        actor: String,
+    },
+    /// Link two reports that bear each other out
+    Corroborate {
+        /// Report id
+        id: i64,
+        /// The other report's id
+        other: i64,
+        /// Why they corroborate each other
+        #[arg(long)]
+        note: Option<String>,
+        /// Who links them (recorded in the audit log)
+        #[arg(long)]
+        actor: String,
+    },
+    /// Place a report by hand (from the place queue)
+    Place {
+        /// Report id
+        id: i64,
+        /// Latitude, decimal degrees
+        #[arg(long, allow_hyphen_values = true)]
+        lat: f64,
+        /// Longitude, decimal degrees
+        #[arg(long, allow_hyphen_values = true)]
+        lon: f64,
+        /// The situation it belongs to (e.g. SSD or SSD/upper-nile)
+        #[arg(long)]
+        situation: String,
+        /// The place's name
+        #[arg(long)]
+        name: Option<String>,
+        /// Who places it (recorded in the audit log)
+        #[arg(long)]
+        actor: String,
+    },
     /// Move a report through verification (triage, verified, unverified, false, duplicate,
     /// archived); the move and who made it go into the audit log
     Transition {
@@ -178,6 +247,16 @@ pub enum RiskCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum SourcesCommand {
+    /// Grade a source's reliability, A (completely reliable) to F (cannot be judged)
+    Grade {
+        /// Source pseudonym, e.g. SRC-7K3QX9
+        source: String,
+        #[arg(long)]
+        reliability: String,
+        /// Who is grading (recorded in the audit log)
+        #[arg(long)]
+        actor: String,
+    },
     /// Show who a source is (contact details); only for the source-handler role, and audited
     Reveal {
         /// Source pseudonym, e.g. SRC-7K3QX9
@@ -189,6 +268,58 @@ pub enum SourcesCommand {
         #[arg(long)]
         role: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user; the password, if any, is read from standard input
+    Add {
+        /// User name: lower-case letters, digits, '.', '_' or '-'
+        name: String,
+        /// monitor, analyst, source_handler, focal_point or admin
+        #[arg(long)]
+        role: String,
+        /// TLP clearance [default: the role's: monitor TLP:GREEN, focal_point TLP:AMBER,
+        /// others TLP:AMBER+STRICT]
+        #[arg(long)]
+        clearance: Option<String>,
+        /// Read a password (at least 12 characters) from standard input
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users with their roles and clearances
+    List,
+    /// Issue an API token for a user; it is shown once and stored only as a hash
+    Token {
+        /// User name
+        name: String,
+        /// What the token is for (e.g. "SMS relay laptop")
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+    /// List API tokens (never their values)
+    Tokens {
+        /// Only this user's
+        name: Option<String>,
+    },
+    /// Revoke an API token by its id
+    Revoke {
+        /// Token id (from `tocsin users tokens`)
+        id: i64,
+    },
+    /// Change a user's role and clearance
+    SetRole {
+        name: String,
+        #[arg(long)]
+        role: String,
+        /// TLP clearance [default: the new role's]
+        #[arg(long)]
+        clearance: Option<String>,
+    },
+    /// Disable a user: their tokens stop working at once
+    Disable { name: String },
+    /// Enable a disabled user again
+    Enable { name: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,7 +3,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use tocsin_domain::{Countries, CountryYear, Situation};
+use tocsin_domain::{Countries, CountryYear, Role, Situation};
 use tocsin_http::{app, AppState};
 use tocsin_store::{CountryYearImport, Store};
 use tower::ServiceExt;
@@ -24,14 +24,49 @@ fn state(store: Store) -> AppState {
     AppState::new(store, intake)
 }
 
-async fn get(state: AppState, uri: &str) -> (StatusCode, serde_json::Value) {
+/// A user in `role` and a fresh API token for them, as `Authorization` header value.
+async fn sign_in(store: &Store, role: Role) -> String {
+    let accounts = tocsin_app::Accounts::new(store.clone());
+    let name = format!(
+        "{}-{}",
+        role.as_str().replace('_', "-"),
+        store.users().await.unwrap().len()
+    );
+    accounts
+        .add_user(
+            &name,
+            role,
+            None,
+            None,
+            "test",
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
+    let issued = accounts
+        .issue_token(&name, "test", "test", time::OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    format!("Bearer {}", issued.token)
+}
+
+/// GETs `uri` (signed in with `auth`, an `Authorization` value, if given).
+async fn get_as(state: AppState, uri: &str, auth: Option<&str>) -> (StatusCode, serde_json::Value) {
+    let mut request = Request::get(uri);
+    if let Some(auth) = auth {
+        request = request.header("authorization", auth);
+    }
     let response = app(state)
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .oneshot(request.body(Body::empty()).unwrap())
         .await
         .unwrap();
     let status = response.status();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     (status, serde_json::from_slice(&bytes).unwrap())
+}
+
+async fn get(state: AppState, uri: &str) -> (StatusCode, serde_json::Value) {
+    get_as(state, uri, None).await
 }
 
 #[tokio::test]
@@ -69,7 +104,8 @@ async fn situations_lists_what_was_imported() {
         )
         .await
         .unwrap();
-    let (status, body) = get(state(store), "/api/v1/situations").await;
+    let auth = sign_in(&store, Role::FocalPoint).await;
+    let (status, body) = get_as(state(store), "/api/v1/situations", Some(&auth)).await;
     assert_eq!(status, StatusCode::OK);
     let list = body["situations"].as_array().unwrap();
     assert_eq!(list.len(), 1);
@@ -94,8 +130,9 @@ async fn unknown_routes_get_a_coded_error() {
 #[tokio::test]
 async fn the_catalogue_lists_fourteen_risk_factors() {
     let dir = tempfile::tempdir().unwrap();
-    let state = state(store(&dir).await);
-    let (status, body) = get(state, "/api/v1/catalogue").await;
+    let store = store(&dir).await;
+    let auth = sign_in(&store, Role::Monitor).await;
+    let (status, body) = get_as(state(store), "/api/v1/catalogue", Some(&auth)).await;
     assert_eq!(status, StatusCode::OK);
     let factors = body["risk_factor"].as_array().unwrap();
     assert_eq!(factors.len(), 14);
@@ -142,6 +179,8 @@ fn gateway_state(store: Store) -> AppState {
 async fn bad_reports_get_a_coded_4xx_and_are_kept_for_analysts() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(&dir).await;
+    let monitor = sign_in(&store, Role::Monitor).await;
+    let analyst = sign_in(&store, Role::Analyst).await;
     let cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
         (
             "invalid json",
@@ -173,7 +212,7 @@ async fn bad_reports_get_a_coded_4xx_and_are_kept_for_analysts() {
             state(store.clone()),
             "/api/v1/reports",
             "application/json",
-            &[],
+            &[("authorization", &monitor)],
             body,
         )
         .await;
@@ -185,7 +224,7 @@ async fn bad_reports_get_a_coded_4xx_and_are_kept_for_analysts() {
         );
     }
     // The three that arrived whole are kept with their reasons; the oversize one never entered.
-    let (status, value) = get(state(store), "/api/v1/inbox/rejected").await;
+    let (status, value) = get_as(state(store), "/api/v1/inbox/rejected", Some(&analyst)).await;
     assert_eq!(status, StatusCode::OK);
     let codes: Vec<&str> = value["rejected"]
         .as_array()
@@ -201,7 +240,11 @@ async fn a_report_with_coordinates_is_accepted_once_per_idempotency_key() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(&dir).await;
     let body = br#"{"text": "Militia checkpoint on the road north of town", "place": {"name": "Km 12", "lat": 4.9, "lon": 31.6}}"#;
-    let headers = [("idempotency-key", "partner-42")];
+    let auth = sign_in(&store, Role::Monitor).await;
+    let headers = [
+        ("idempotency-key", "partner-42"),
+        ("authorization", auth.as_str()),
+    ];
     let (status, first) = post(
         state(store.clone()),
         "/api/v1/reports",
@@ -255,3 +298,5 @@ async fn gateways_must_present_their_secret() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(value["error"]["code"], "bad_secret");
 }
+
+mod access;

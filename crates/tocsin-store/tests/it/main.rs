@@ -312,11 +312,11 @@ async fn unsupported_urls_say_what_to_use(_db: Db) {
     assert!(error.to_string().contains("sqlite://"), "{error}");
 }
 
-fn vault() -> Vault {
+pub(crate) fn vault() -> Vault {
     Vault::from_hex(&"5a".repeat(32)).unwrap()
 }
 
-fn sms_report(sender: &str, text: &str) -> NewReport {
+pub(crate) fn sms_report(sender: &str, text: &str) -> NewReport {
     NewReport {
         channel: Channel::Sms,
         sender: Some(Contact::phone(sender)),
@@ -521,3 +521,6 @@ contract!(
     contacts_are_sealed_and_revealing_one_is_audited,
     unreadable_payloads_are_kept_with_their_reason,
 );
+
+mod accounts;
+mod reports;

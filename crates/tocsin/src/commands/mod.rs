@@ -10,6 +10,7 @@ mod reports;
 mod risk;
 mod serve;
 mod situations;
+mod users;
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -34,6 +35,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Situations(command) => situations::run(&settings, command, json).await,
         Command::Reports(command) => reports::run(&settings, command, json).await,
         Command::Sources(command) => reports::sources(&settings, command, json).await,
+        Command::Users(command) => users::run(&settings, command, json).await,
         Command::Risk(command) => risk::run(&settings, command, json).await,
         Command::Data(command) => data::run(&settings, command, json).await,
         Command::Audit(command) => audit::run(&settings, command, json).await,

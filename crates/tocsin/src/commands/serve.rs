@@ -32,6 +32,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Outcome> {
             store: store.clone(),
             catalogue,
             intake,
+            accounts: tocsin_app::Accounts::new(store.clone()),
         },
         shutdown,
     )

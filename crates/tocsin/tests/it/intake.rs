@@ -156,11 +156,13 @@ fn reports_answered_2xx_survive_a_sigkill() {
                 .stderr(Stdio::null()),
         )
     };
+    let token = crate::serve::api_token(&sandbox, "field-app", "monitor");
     let (mut child, address) = server(&sandbox);
     // Four writers send reports as fast as they can; the server is killed while they do.
     let writers: Vec<_> = (0..4)
         .map(|writer| {
             let address = address.clone();
+            let token = token.clone();
             std::thread::spawn(move || {
                 let mut answered = Vec::new();
                 for n in 0.. {
@@ -168,7 +170,7 @@ fn reports_answered_2xx_survive_a_sigkill() {
                     let Ok(stream) = std::net::TcpStream::connect(&address) else { break };
                     drop(stream);
                     let response = std::panic::catch_unwind(|| {
-                        request(&address, "POST", "/api/v1/reports", "application/json", body.as_bytes())
+                        crate::serve::request_with(&address, "POST", "/api/v1/reports", "application/json", Some(&token), body.as_bytes())
                     });
                     match response {
                         Ok((201, text)) => {

@@ -14,11 +14,24 @@ pub fn request(
     content_type: &str,
     body: &[u8],
 ) -> (u16, String) {
+    request_with(address, method, path, content_type, None, body)
+}
+
+/// [`request`] signed in with `token` (sent as a bearer token), if given.
+pub fn request_with(
+    address: &str,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    token: Option<&str>,
+    body: &[u8],
+) -> (u16, String) {
     let mut stream = TcpStream::connect(address).unwrap();
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
     write!(
         stream,
         "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
-         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+         {auth}Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
         body.len()
     )
     .unwrap();
@@ -33,8 +46,19 @@ pub fn request(
     (status, body)
 }
 
-fn get(address: &str, path: &str) -> (u16, String) {
-    request(address, "GET", path, "text/plain", b"")
+fn get(address: &str, path: &str, token: Option<&str>) -> (u16, String) {
+    request_with(address, "GET", path, "text/plain", token, b"")
+}
+
+/// Creates a user in `role` with the CLI and returns a fresh API token for them.
+pub fn api_token(sandbox: &Sandbox, name: &str, role: &str) -> String {
+    let (code, _, err) = run(sandbox
+        .tocsin()
+        .args(["users", "add", name, "--role", role]));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(sandbox.tocsin().args(["users", "token", name, "--json"]));
+    assert_eq!(code, 0, "{err}");
+    crate::json(&out)["token"].as_str().unwrap().to_string()
 }
 
 /// Starts `tocsin serve` on a free loopback port; returns the child and its address.
@@ -84,11 +108,28 @@ fn serve_answers_health_and_situations_then_stops_on_sigterm() {
             .env_remove("TOCSIN_DATABASE_URL")
             .stderr(Stdio::null()),
     );
-    let (status, body) = get(&address, "/health");
+    let (status, body) = get(&address, "/health", None);
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"status\":\"ok\""), "{body}");
-    let (status, body) = get(&address, "/api/v1/situations");
-    assert_eq!(status, 200);
+    // The API wants a signed-in user; a token issued from the command line works at once.
+    let (status, body) = get(&address, "/api/v1/situations", None);
+    assert_eq!(status, 401, "{body}");
+    let token = api_token(&sandbox, "kofi", "focal_point");
+    let (status, body) = get(&address, "/api/v1/situations", Some(&token));
+    assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"id\":\"MMR\""), "{body}");
+    let (status, body) = get(&address, "/api/v1/me", Some(&token));
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"role\":\"focal_point\""), "{body}");
+    // Revoked from the command line, it stops working on the running server.
+    let (code, out, _) = run(sandbox.tocsin().args(["users", "tokens", "kofi", "--json"]));
+    assert_eq!(code, 0);
+    let id = crate::json(&out)["tokens"][0]["id"].as_i64().unwrap();
+    assert_eq!(
+        run(sandbox.tocsin().args(["users", "revoke", &id.to_string()])).0,
+        0
+    );
+    let (status, _) = get(&address, "/api/v1/situations", Some(&token));
+    assert_eq!(status, 401);
     stop_server(child);
 }
