@@ -521,3 +521,6 @@ contract!(
     contacts_are_sealed_and_revealing_one_is_audited,
     unreadable_payloads_are_kept_with_their_reason,
 );
+
+// After the macro, so the module can use it.
+mod responses;
