@@ -8,7 +8,9 @@
 pub mod events;
 pub mod export;
 pub mod intake;
+pub mod prevention;
 
 pub use events::{import_events, EventImport};
 pub use export::{export_reports, ExportFormat};
 pub use intake::{GatewaySecrets, Intake, IntakeError, IntakeErrorKind, IntakeOutcome};
+pub use prevention::{PreventionError, PreventionErrorKind};
