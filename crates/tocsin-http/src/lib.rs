@@ -6,6 +6,7 @@
 
 mod error;
 mod intake;
+mod toolbox;
 
 use std::sync::Arc;
 
@@ -47,6 +48,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/catalogue", get(catalogue))
         .route("/api/v1/risk/latest", get(latest_risk))
         .merge(intake::routes())
+        .merge(toolbox::routes())
         .fallback(not_found)
         .with_state(state)
 }
