@@ -59,12 +59,12 @@ fn now() -> time::OffsetDateTime {
 
 /// A JSON body that could not be read, as a coded error.
 fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    body.map(|Json(value)| value)
-        .map_err(|rejection| ApiError::Coded {
-            status: StatusCode::BAD_REQUEST,
-            code: "invalid_json",
-            message: format!("the body is not a valid request: {}", rejection.body_text()),
-        })
+    body.map(|Json(value)| value).map_err(|rejection| {
+        invalid(format!(
+            "the body is not a valid request: {}",
+            rejection.body_text()
+        ))
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -182,12 +182,28 @@ async fn list_responses(
     }))
 }
 
-/// A write body: the measure's fields plus who is recording them.
-#[derive(Debug, Deserialize)]
-struct Recorded<T> {
-    #[serde(flatten)]
-    fields: T,
-    recorded_by: Option<String>,
+/// A write body: the measure's fields plus `recorded_by`, taken apart here so the fields
+/// still refuse unknown names (serde's `flatten` would let typos through).
+fn recorded<T: serde::de::DeserializeOwned>(
+    request: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<(Option<String>, T), ApiError> {
+    let mut value = body(request)?;
+    let recorded_by = match value.as_object_mut().and_then(|o| o.remove("recorded_by")) {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(name)) => Some(name),
+        Some(_) => return Err(invalid("recorded_by must be a string".to_string())),
+    };
+    let fields = serde_json::from_value(value)
+        .map_err(|error| invalid(format!("the body is not a valid request: {error}")))?;
+    Ok((recorded_by, fields))
+}
+
+fn invalid(message: String) -> ApiError {
+    ApiError::Coded {
+        status: StatusCode::BAD_REQUEST,
+        code: "invalid_json",
+        message,
+    }
 }
 
 /// Who the audit log names for a write. The one place to replace with the signed-in user
@@ -207,27 +223,26 @@ fn recorder(recorded_by: Option<&str>) -> Result<String, ApiError> {
 async fn add_response(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    request: Result<Json<Recorded<MeasureInput>>, JsonRejection>,
+    request: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let request = body(request)?;
-    let by = recorder(request.recorded_by.as_deref())?;
-    let added = prevention::add_response(&state.store, &id, &request.fields, &by, now()).await?;
+    let (recorded_by, input): (_, MeasureInput) = recorded(request)?;
+    let by = recorder(recorded_by.as_deref())?;
+    let added = prevention::add_response(&state.store, &id, &input, &by, now()).await?;
     Ok((StatusCode::CREATED, Json(added)).into_response())
 }
 
 async fn update_response(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    request: Result<Json<Recorded<MeasureChange>>, JsonRejection>,
+    request: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::Coded {
         status: StatusCode::NOT_FOUND,
         code: "unknown_response",
         message: format!("no measure with id {id:?}: ids are numbers"),
     })?;
-    let request = body(request)?;
-    let by = recorder(request.recorded_by.as_deref())?;
-    let updated =
-        prevention::update_response(&state.store, id, &request.fields, &by, now()).await?;
+    let (recorded_by, change): (_, MeasureChange) = recorded(request)?;
+    let by = recorder(recorded_by.as_deref())?;
+    let updated = prevention::update_response(&state.store, id, &change, &by, now()).await?;
     Ok(Json(updated).into_response())
 }

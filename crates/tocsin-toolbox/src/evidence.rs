@@ -77,7 +77,7 @@ impl Derivation {
                 })
             })
             .collect();
-        indicators.sort_by(|a, b| code_order(&a.code).cmp(&code_order(&b.code)));
+        indicators.sort_by_key(|indicator| code_order(&indicator.code));
         let stage = Stage::ALL.into_iter().rev().find(|&stage| {
             indicators
                 .iter()
