@@ -45,6 +45,8 @@ const REPORT_READERS: &[Role] = &[Analyst, SourceHandler];
 const REPORTERS: &[Role] = &[Monitor, Analyst, SourceHandler];
 /// Those who grade sources.
 const SOURCE_GRADERS: &[Role] = &[Analyst, SourceHandler];
+/// Those who plan and track prevention measures.
+const RESPONDERS: &[Role] = &[Analyst, FocalPoint];
 /// Those who may take reports out of Tocsin, each up to their own TLP clearance.
 const EXPORTERS: &[Role] = &[Analyst, SourceHandler, FocalPoint];
 
@@ -118,6 +120,44 @@ pub const RULES: &[Rule] = &[
         Method::GET,
         "/api/v1/sources/{id}/contact",
         Access::Roles(&[SourceHandler]),
+    ),
+    // Prevention: the toolbox and lessons are for everyone; a situation's recommendations,
+    // measures and board for those who decide and coordinate.
+    rule(
+        Method::GET,
+        "/api/v1/toolbox/tools",
+        Access::Roles(EVERYONE),
+    ),
+    rule(
+        Method::GET,
+        "/api/v1/toolbox/tools/{id}",
+        Access::Roles(EVERYONE),
+    ),
+    rule(Method::GET, "/api/v1/lessons", Access::Roles(EVERYONE)),
+    rule(
+        Method::GET,
+        "/api/v1/situations/{id}/recommendations",
+        Access::Roles(RESPONDERS),
+    ),
+    rule(
+        Method::GET,
+        "/api/v1/situations/{id}/responses",
+        Access::Roles(RESPONDERS),
+    ),
+    rule(
+        Method::POST,
+        "/api/v1/situations/{id}/responses",
+        Access::Roles(RESPONDERS),
+    ),
+    rule(
+        Method::PATCH,
+        "/api/v1/responses/{id}",
+        Access::Roles(RESPONDERS),
+    ),
+    rule(
+        Method::GET,
+        "/api/v1/situations/{id}/board",
+        Access::Roles(RESPONDERS),
     ),
     // Administration.
     rule(Method::GET, "/api/v1/users", Access::Roles(&[Admin])),

@@ -9,6 +9,7 @@ mod accounts;
 mod error;
 mod intake;
 mod reports;
+mod toolbox;
 
 use std::sync::Arc;
 
@@ -55,6 +56,7 @@ pub fn app(state: AppState) -> Router {
         .merge(intake::routes())
         .merge(reports::routes())
         .merge(accounts::routes())
+        .merge(toolbox::routes())
         // After routing, so unknown paths stay 404 and the rule is found by the matched route.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -109,7 +109,7 @@ impl Store {
     }
 }
 
-fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
+pub(crate) fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
     Ok(AuditEntry {
         seq: row.try_get("seq")?,
         at: row.try_get("at")?,

@@ -7,6 +7,8 @@
 //!   and text.
 //! * [`Toolbox::recommend`] ranks tools for a situation by its stage and the dimensions its
 //!   indicators stress, with reasons, caveats and precedent.
+//! * [`Derivation`] reads a provisional stage and stress profile off the indicators coded on a
+//!   situation's verified reports, until the stage engine assesses situations.
 //! * [`Toolbox::coordination_board`] lays out the [`Measure`]s taken for a situation and flags
 //!   gaps and clashes.
 //!
@@ -16,6 +18,7 @@
 
 mod board;
 mod error;
+mod evidence;
 mod lesson;
 mod query;
 mod recommend;
@@ -25,6 +28,7 @@ mod toolbox;
 
 pub use board::{Board, Clash, ClashKind, Entry, Gap, Lane, Measure, MeasureStatus, Phase};
 pub use error::{DataFile, Problem, ToolboxError};
+pub use evidence::{Derivation, IndicatorEvidence, MIN_INDICATORS};
 pub use lesson::{Lesson, Verdict};
 pub use query::{LessonQuery, ToolFilter};
 pub use recommend::{CitedLesson, Recommendation};

@@ -82,6 +82,154 @@ pub enum Command {
     Catalogue(CatalogueArgs),
     /// Show the settings in force and where each came from
     Config,
+    /// The prevention toolbox: tools by stage, dimension and actor
+    #[command(subcommand)]
+    Toolbox(ToolboxCommand),
+    /// The lessons library: past cases, the tools applied or withheld, and what followed
+    Lessons(LessonsArgs),
+    /// Ranked prevention tools for a situation, with reasons, caveats and precedent
+    Recommend(RecommendArgs),
+    /// Preventive measures planned or taken for a situation, and its coordination board
+    #[command(subcommand)]
+    Responses(ResponsesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ToolboxCommand {
+    /// List tools, optionally only those for a stage, a dimension or an actor
+    List {
+        /// Only tools that apply at this stage: 1, 2 or 3
+        #[arg(long)]
+        stage: Option<String>,
+        /// Only tools acting on this side of the crime triangle: perpetrator, victim, situation
+        #[arg(long)]
+        dimension: Option<String>,
+        /// Only tools this actor can use, e.g. un_security_council, regional_organisations, ngos
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// Everything about one tool, with the cases it was applied or withheld in
+    Show {
+        /// Tool id, as `tocsin toolbox list` shows it
+        tool: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LessonsArgs {
+    /// Only cases that applied or withheld this tool (a tool id)
+    #[arg(long)]
+    pub tool: Option<String>,
+    /// Only cases at this stage: 1, 2 or 3
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Only cases speaking to this side: perpetrator, victim or situation
+    #[arg(long)]
+    pub dimension: Option<String>,
+    /// Only cases whose title, country or lesson holds every word
+    #[arg(long)]
+    pub text: Option<String>,
+}
+
+/// Where the stage comes from: these flags, else the indicators coded on the situation's
+/// verified reports over the last 90 days.
+#[derive(Debug, Args)]
+pub struct BasisArgs {
+    /// Use this stage (1, 2 or 3) instead of the one read off the indicators
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Treat this dimension as stressed instead of those read off the indicators (repeatable)
+    #[arg(long = "dimension", value_name = "DIMENSION")]
+    pub dimensions: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RecommendArgs {
+    /// Situation id: ISO3 code (SSD), optionally with an area (SSD/jonglei)
+    pub situation: String,
+    #[command(flatten)]
+    pub basis: BasisArgs,
+    /// Show at most this many tools (all with --json unless given)
+    #[arg(long)]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResponsesCommand {
+    /// Record a measure planned or taken; the record and who made it go into the audit log
+    Add {
+        /// Situation id, e.g. SSD
+        situation: String,
+        /// Who acts: a person, office or body
+        #[arg(long)]
+        actor: String,
+        /// The organisation the actor belongs to
+        #[arg(long)]
+        organisation: String,
+        /// The tool used (a tool id)
+        #[arg(long)]
+        tool: String,
+        /// When it starts or started (YYYY-MM-DD)
+        #[arg(long)]
+        start: String,
+        /// When it was decided on (YYYY-MM-DD)
+        #[arg(long)]
+        planned: Option<String>,
+        /// When it ends or ended (YYYY-MM-DD); leave out while open-ended
+        #[arg(long)]
+        end: Option<String>,
+        /// planned, under_way, completed or abandoned [default: planned]
+        #[arg(long)]
+        status: Option<String>,
+        /// What came of it
+        #[arg(long)]
+        outcome: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+    },
+    /// The measures recorded for a situation
+    List {
+        /// Situation id, e.g. SSD
+        situation: String,
+    },
+    /// Change a measure (status, dates, outcome...); an empty value clears an optional field
+    Update {
+        /// Measure id, as `tocsin responses list` shows it
+        id: i64,
+        /// Refuse the change if the measure is no longer at this revision
+        #[arg(long)]
+        revision: Option<i64>,
+        #[arg(long)]
+        actor: Option<String>,
+        #[arg(long)]
+        organisation: Option<String>,
+        #[arg(long)]
+        tool: Option<String>,
+        #[arg(long)]
+        planned: Option<String>,
+        #[arg(long)]
+        start: Option<String>,
+        #[arg(long)]
+        end: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        outcome: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+    },
+    /// A measure's history of changes, from the audit log
+    History {
+        /// Measure id
+        id: i64,
+    },
+    /// Who is doing what and when, by side of the crime triangle, with gaps and clashes
+    Board {
+        /// Situation id, e.g. SSD
+        situation: String,
+        #[command(flatten)]
+        basis: BasisArgs,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -331,3 +331,23 @@ async fn analysts_work_the_place_queue_grade_and_link_reports_as_themselves() {
         );
     }
 }
+
+#[test]
+fn the_api_page_lists_every_rule_with_its_roles() {
+    let page =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/api.md")).unwrap();
+    for rule in RULES {
+        let who = match rule.access {
+            Access::Public => "anyone".to_string(),
+            Access::Gateway => "SMS gateway (secret)".to_string(),
+            Access::Roles(roles) if roles.len() == Role::ALL.len() => "every role".to_string(),
+            Access::Roles(roles) => roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let row = format!("| {} | `{}` | {who} |", rule.method, rule.path);
+        assert!(page.contains(&row), "docs/api.md lacks the row {row}");
+    }
+}

@@ -8,6 +8,8 @@ use tocsin_http::{app, AppState};
 use tocsin_store::{CountryYearImport, Store};
 use tower::ServiceExt;
 
+mod toolbox;
+
 async fn store(dir: &tempfile::TempDir) -> Store {
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     Store::open(&url).await.unwrap()

@@ -524,3 +524,5 @@ contract!(
 
 mod accounts;
 mod reports;
+// After the macro, so the module can use it.
+mod responses;

@@ -10,6 +10,7 @@ mod reports;
 mod risk;
 mod serve;
 mod situations;
+mod toolbox;
 mod users;
 
 use serde::Serialize;
@@ -41,6 +42,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Audit(command) => audit::run(&settings, command, json).await,
         Command::Catalogue(args) => catalogue::run(&settings, args, json),
         Command::Config => show_config(&settings, json),
+        Command::Toolbox(command) => toolbox::tools(command, json),
+        Command::Lessons(args) => toolbox::lessons(args, json),
+        Command::Recommend(args) => toolbox::recommend(&settings, args, json).await,
+        Command::Responses(command) => toolbox::responses(&settings, command, json).await,
     }
 }
 

@@ -11,6 +11,7 @@ mod import;
 mod intake;
 mod risk;
 mod serve;
+mod toolbox;
 
 use std::path::PathBuf;
 
