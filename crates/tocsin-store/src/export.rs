@@ -39,18 +39,8 @@ impl Store {
         clearance: Tlp,
         mut each: impl FnMut(ExportRow) -> Result<(), E>,
     ) -> Result<u64, ExportError<E>> {
-        let allowed: Vec<&str> = Tlp::ALL
-            .into_iter()
-            .filter(|marking| marking.permits(clearance))
-            .map(Tlp::as_str)
-            .collect();
         let show_source = clearance <= Tlp::Amber;
-        // The allowed markings are our own constants, never user text: safe to inline.
-        let list = allowed
-            .iter()
-            .map(|marking| format!("'{marking}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = crate::reports::allowed_markings(clearance);
         let sql = format!(
             "SELECT id, received_at, observed_at, situation_id, place_name, latitude, longitude, place_state, \
              text, language, credibility, tlp, verification, channel, source_id \
@@ -63,30 +53,8 @@ impl Store {
             .await
             .map_err(|e| ExportError::Store(e.into()))?
         {
-            let read = || -> Result<ExportRow, sqlx::Error> {
-                Ok(ExportRow {
-                    id: row.try_get("id")?,
-                    received_at: row.try_get("received_at")?,
-                    observed_at: row.try_get("observed_at")?,
-                    situation: row.try_get("situation_id")?,
-                    place_name: row.try_get("place_name")?,
-                    latitude: row.try_get("latitude")?,
-                    longitude: row.try_get("longitude")?,
-                    place_state: row.try_get("place_state")?,
-                    text: row.try_get("text")?,
-                    language: row.try_get("language")?,
-                    credibility: row.try_get("credibility")?,
-                    tlp: row.try_get("tlp")?,
-                    verification: row.try_get("verification")?,
-                    channel: row.try_get("channel")?,
-                    source: if show_source {
-                        row.try_get("source_id")?
-                    } else {
-                        None
-                    },
-                })
-            };
-            let export_row = read().map_err(|e| ExportError::Store(e.into()))?;
+            let export_row =
+                export_row(&row, show_source).map_err(|e| ExportError::Store(e.into()))?;
             each(export_row).map_err(ExportError::Sink)?;
             count += 1;
         }
@@ -101,4 +69,33 @@ pub enum ExportError<E> {
     Store(StoreError),
     #[error("writing the export failed: {0}")]
     Sink(E),
+}
+
+/// Reads an [`ExportRow`] from a row with the export columns; the source's pseudonym only for
+/// audiences cleared for TLP:AMBER or narrower, where linking reports by sender is safe.
+pub(crate) fn export_row(
+    row: &sqlx::any::AnyRow,
+    show_source: bool,
+) -> Result<ExportRow, sqlx::Error> {
+    Ok(ExportRow {
+        id: row.try_get("id")?,
+        received_at: row.try_get("received_at")?,
+        observed_at: row.try_get("observed_at")?,
+        situation: row.try_get("situation_id")?,
+        place_name: row.try_get("place_name")?,
+        latitude: row.try_get("latitude")?,
+        longitude: row.try_get("longitude")?,
+        place_state: row.try_get("place_state")?,
+        text: row.try_get("text")?,
+        language: row.try_get("language")?,
+        credibility: row.try_get("credibility")?,
+        tlp: row.try_get("tlp")?,
+        verification: row.try_get("verification")?,
+        channel: row.try_get("channel")?,
+        source: if show_source {
+            row.try_get("source_id")?
+        } else {
+            None
+        },
+    })
 }

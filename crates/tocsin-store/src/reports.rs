@@ -388,27 +388,7 @@ fn view_from_row(row: &AnyRow, clearance: Tlp) -> Result<ReportView, StoreError>
     // Linking reports by sender could help identify the sender: wide audiences see no pseudonym.
     let show_source = clearance <= Tlp::Amber;
     Ok(ReportView {
-        report: ExportRow {
-            id: row.try_get("id")?,
-            received_at: row.try_get("received_at")?,
-            observed_at: row.try_get("observed_at")?,
-            situation: row.try_get("situation_id")?,
-            place_name: row.try_get("place_name")?,
-            latitude: row.try_get("latitude")?,
-            longitude: row.try_get("longitude")?,
-            place_state: row.try_get("place_state")?,
-            text: row.try_get("text")?,
-            language: row.try_get("language")?,
-            credibility: row.try_get("credibility")?,
-            tlp: row.try_get("tlp")?,
-            verification: row.try_get("verification")?,
-            channel: row.try_get("channel")?,
-            source: if show_source {
-                row.try_get("source_id")?
-            } else {
-                None
-            },
-        },
+        report: crate::export::export_row(row, show_source)?,
         source_reliability: if show_source {
             row.try_get("reliability")?
         } else {
