@@ -351,3 +351,33 @@ fn the_api_page_lists_every_rule_with_its_roles() {
         assert!(page.contains(&row), "docs/api.md lacks the row {row}");
     }
 }
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let analyst = sign_in(&store, Role::Analyst).await;
+    for (uri, auth) in [
+        ("/health", None),
+        ("/api/v1/reports", Some(analyst.as_str())),
+        ("/api/v1/reports", None),
+        ("/api/v1/nothing", None),
+    ] {
+        let mut request = Request::get(uri);
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth);
+        }
+        let response = app(state(store.clone()))
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{uri}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{uri}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{uri}");
+        assert!(headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'"));
+    }
+}
