@@ -18,6 +18,9 @@ use time::OffsetDateTime;
 use tocsin_domain::audit::AuditEvent;
 use tocsin_domain::{Channel, Contact, Credibility, SituationId, SourceId, Tlp, VerificationState};
 
+use futures_util::future::BoxFuture;
+
+use crate::group_commit::Write;
 use crate::{audit, timestamp_text, Store, StoreError, Vault};
 
 /// A payload as it arrived.
@@ -144,33 +147,22 @@ const INBOX_COLUMNS: &str =
 
 impl Store {
     /// Stores a payload, sealed, and commits before returning; a repeat delivery is counted
-    /// and the first one returned.
+    /// and the first one returned. Concurrent deliveries share one commit (group commit).
     pub async fn receive(
         &self,
         vault: &Vault,
         delivery: Delivery<'_>,
         now: OffsetDateTime,
     ) -> Result<Received, StoreError> {
-        let sealed = vault.seal("payload", delivery.payload);
-        let row = sqlx::query(&format!(
-            "INSERT INTO inbox (received_at, channel, delivery_key, content_type, payload, state) \
-             VALUES ($1, $2, $3, $4, $5, 'received') \
-             ON CONFLICT (delivery_key) DO UPDATE SET deliveries = inbox.deliveries + 1 \
-             RETURNING {INBOX_COLUMNS}"
-        ))
-        .bind(timestamp_text(now))
-        .bind(delivery.channel)
-        .bind(delivery.delivery_key)
-        .bind(delivery.content_type)
-        .bind(sealed)
-        .fetch_one(&self.pool)
-        .await?;
-        let entry = inbox_entry(&row)?;
-        Ok(if entry.deliveries == 1 {
-            Received::New(entry.id)
-        } else {
-            Received::Repeat(entry)
-        })
+        // Sealing is done here, by the caller's task, so the writer only writes.
+        let write = ReceiveWrite {
+            received_at: timestamp_text(now),
+            channel: delivery.channel.to_string(),
+            delivery_key: delivery.delivery_key.map(str::to_string),
+            content_type: delivery.content_type.to_string(),
+            sealed: vault.seal("payload", delivery.payload),
+        };
+        self.writer.submit(write).await
     }
 
     /// Records why a payload could not be read; it stays in the inbox for analysts.
@@ -187,7 +179,7 @@ impl Store {
     }
 
     /// Stores a report (and its source), links the payload it came from, and records the
-    /// receipt in the audit log, all in one transaction.
+    /// receipt in the audit log, all in one transaction (shared with concurrent intake writes).
     pub async fn accept(
         &self,
         vault: &Vault,
@@ -195,107 +187,13 @@ impl Store {
         report: NewReport,
         now: OffsetDateTime,
     ) -> Result<Accepted, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let source_id = match &report.sender {
-            Some(contact) => {
-                Some(find_or_create_source(&mut tx, vault, report.channel, contact, now).await?)
-            }
-            None => None,
+        let write = AcceptWrite {
+            vault: vault.clone(),
+            inbox_id,
+            report,
+            now,
         };
-        let received_at = timestamp_text(now);
-        // Same sender, same words, same day: one report however often it is delivered.
-        let fingerprint = vault.fingerprint(
-            "report",
-            format!(
-                "{}\n{}\n{}\n{}",
-                source_id.as_ref().map_or("", SourceId::as_str),
-                normalise(&report.text),
-                report.place.name.as_deref().unwrap_or_default(),
-                &received_at[..10],
-            )
-            .as_bytes(),
-        );
-        if let Some(situation) = &report.place.situation {
-            crate::situations::ensure_country(&mut tx, situation).await?;
-        }
-        let inserted = sqlx::query(
-            "INSERT INTO reports (source_id, channel, text, place_name, latitude, longitude, situation_id, \
-             place_state, observed_at, received_at, language, credibility, tlp, verification, fingerprint, \
-             external_ref, details_json) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
-             ON CONFLICT DO NOTHING RETURNING id",
-        )
-        .bind(source_id.as_ref().map(SourceId::as_str))
-        .bind(channel_name(report.channel))
-        .bind(&report.text)
-        .bind(report.place.name.as_deref())
-        .bind(report.place.point.map(|p| p.0))
-        .bind(report.place.point.map(|p| p.1))
-        .bind(report.place.situation.as_ref().map(SituationId::as_str))
-        .bind(report.place.state)
-        .bind(report.observed_at.map(timestamp_text))
-        .bind(&received_at)
-        .bind(report.language.as_deref())
-        .bind(i64::from(report.credibility.number()))
-        .bind(report.tlp.as_str())
-        .bind(VerificationState::Triage.as_str())
-        .bind(&fingerprint)
-        .bind(report.external_ref.as_deref())
-        .bind(report.details_json.as_deref())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (report_id, duplicate) = match inserted {
-            Some(row) => (row.try_get::<i64, _>("id")?, false),
-            None => {
-                let row = sqlx::query(
-                    "SELECT id FROM reports WHERE fingerprint = $1 OR external_ref = $2",
-                )
-                .bind(&fingerprint)
-                .bind(report.external_ref.as_deref())
-                .fetch_one(&mut *tx)
-                .await?;
-                (row.try_get::<i64, _>("id")?, true)
-            }
-        };
-        if let Some(inbox_id) = inbox_id {
-            sqlx::query("UPDATE inbox SET state = 'accepted', report_id = $1 WHERE id = $2")
-                .bind(report_id)
-                .bind(inbox_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        if !duplicate {
-            audit::append(
-                &mut tx,
-                AuditEvent {
-                    actor: source_id.as_ref().map_or_else(
-                        || format!("channel:{}", channel_name(report.channel)),
-                        |s| s.to_string(),
-                    ),
-                    action: "report.receive".to_string(),
-                    entity: format!("report:{report_id}"),
-                    before: None,
-                    after: Some(
-                        json!({
-                            "channel": channel_name(report.channel),
-                            "situation": report.place.situation.as_ref().map(SituationId::as_str),
-                            "place_state": report.place.state,
-                            "verification": "triage",
-                            "tlp": report.tlp.as_str(),
-                        })
-                        .to_string(),
-                    ),
-                },
-                now,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(Accepted {
-            report_id,
-            source_id,
-            duplicate,
-        })
+        self.writer.submit(write).await
     }
 
     /// Imports events of a published dataset as reports, in one transaction: an event already
@@ -330,7 +228,7 @@ impl Store {
                 "INSERT INTO reports (channel, text, place_name, latitude, longitude, situation_id, place_state, \
                  observed_at, received_at, credibility, tlp, verification, external_ref, details_json) VALUES {} \
                  ON CONFLICT DO NOTHING",
-                crate::values_placeholders(chunk.len(), COLUMNS)
+                crate::values_placeholders(self.backend, chunk.len(), COLUMNS)
             );
             let mut query = sqlx::query(&sql);
             for report in chunk {
@@ -568,4 +466,170 @@ async fn find_or_create_source(
     Err(StoreError::Conflict(
         "could not draw a free source pseudonym".to_string(),
     ))
+}
+
+/// [`Store::receive`]'s write: the sealed payload into the inbox, or a repeat counted.
+struct ReceiveWrite {
+    received_at: String,
+    channel: String,
+    delivery_key: Option<String>,
+    content_type: String,
+    sealed: Vec<u8>,
+}
+
+impl Write for ReceiveWrite {
+    type Output = Received;
+
+    fn run<'t>(
+        &'t self,
+        tx: &'t mut Transaction<'static, Any>,
+    ) -> BoxFuture<'t, Result<Received, StoreError>> {
+        Box::pin(async move {
+            let row = sqlx::query(&format!(
+                "INSERT INTO inbox (received_at, channel, delivery_key, content_type, payload, state) \
+                 VALUES ($1, $2, $3, $4, $5, 'received') \
+                 ON CONFLICT (delivery_key) DO UPDATE SET deliveries = inbox.deliveries + 1 \
+                 RETURNING {INBOX_COLUMNS}"
+            ))
+            .bind(&self.received_at)
+            .bind(&self.channel)
+            .bind(self.delivery_key.as_deref())
+            .bind(&self.content_type)
+            .bind(&self.sealed)
+            .fetch_one(&mut **tx)
+            .await?;
+            let entry = inbox_entry(&row)?;
+            Ok(if entry.deliveries == 1 {
+                Received::New(entry.id)
+            } else {
+                Received::Repeat(entry)
+            })
+        })
+    }
+}
+
+/// [`Store::accept`]'s write: source, report, inbox link and audit entry.
+struct AcceptWrite {
+    vault: Vault,
+    inbox_id: Option<i64>,
+    report: NewReport,
+    now: OffsetDateTime,
+}
+
+impl Write for AcceptWrite {
+    type Output = Accepted;
+
+    fn run<'t>(
+        &'t self,
+        tx: &'t mut Transaction<'static, Any>,
+    ) -> BoxFuture<'t, Result<Accepted, StoreError>> {
+        let AcceptWrite {
+            vault,
+            inbox_id,
+            report,
+            now,
+        } = self;
+        let (vault, inbox_id, now) = (vault, *inbox_id, *now);
+        Box::pin(async move {
+            let source_id = match &report.sender {
+                Some(contact) => {
+                    Some(find_or_create_source(tx, vault, report.channel, contact, now).await?)
+                }
+                None => None,
+            };
+            let received_at = timestamp_text(now);
+            // Same sender, same words, same day: one report however often it is delivered.
+            let fingerprint = vault.fingerprint(
+                "report",
+                format!(
+                    "{}\n{}\n{}\n{}",
+                    source_id.as_ref().map_or("", SourceId::as_str),
+                    normalise(&report.text),
+                    report.place.name.as_deref().unwrap_or_default(),
+                    &received_at[..10],
+                )
+                .as_bytes(),
+            );
+            if let Some(situation) = &report.place.situation {
+                crate::situations::ensure_country(tx, situation).await?;
+            }
+            let inserted = sqlx::query(
+                "INSERT INTO reports (source_id, channel, text, place_name, latitude, longitude, situation_id, \
+                 place_state, observed_at, received_at, language, credibility, tlp, verification, fingerprint, \
+                 external_ref, details_json) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+                 ON CONFLICT DO NOTHING RETURNING id",
+            )
+            .bind(source_id.as_ref().map(SourceId::as_str))
+            .bind(channel_name(report.channel))
+            .bind(&report.text)
+            .bind(report.place.name.as_deref())
+            .bind(report.place.point.map(|p| p.0))
+            .bind(report.place.point.map(|p| p.1))
+            .bind(report.place.situation.as_ref().map(SituationId::as_str))
+            .bind(report.place.state)
+            .bind(report.observed_at.map(timestamp_text))
+            .bind(&received_at)
+            .bind(report.language.as_deref())
+            .bind(i64::from(report.credibility.number()))
+            .bind(report.tlp.as_str())
+            .bind(VerificationState::Triage.as_str())
+            .bind(&fingerprint)
+            .bind(report.external_ref.as_deref())
+            .bind(report.details_json.as_deref())
+            .fetch_optional(&mut **tx)
+            .await?;
+            let (report_id, duplicate) = match inserted {
+                Some(row) => (row.try_get::<i64, _>("id")?, false),
+                None => {
+                    let row = sqlx::query(
+                        "SELECT id FROM reports WHERE fingerprint = $1 OR external_ref = $2",
+                    )
+                    .bind(&fingerprint)
+                    .bind(report.external_ref.as_deref())
+                    .fetch_one(&mut **tx)
+                    .await?;
+                    (row.try_get::<i64, _>("id")?, true)
+                }
+            };
+            if let Some(inbox_id) = inbox_id {
+                sqlx::query("UPDATE inbox SET state = 'accepted', report_id = $1 WHERE id = $2")
+                    .bind(report_id)
+                    .bind(inbox_id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            if !duplicate {
+                audit::append(
+                    tx,
+                    AuditEvent {
+                        actor: source_id.as_ref().map_or_else(
+                            || format!("channel:{}", channel_name(report.channel)),
+                            |s| s.to_string(),
+                        ),
+                        action: "report.receive".to_string(),
+                        entity: format!("report:{report_id}"),
+                        before: None,
+                        after: Some(
+                            json!({
+                                "channel": channel_name(report.channel),
+                                "situation": report.place.situation.as_ref().map(SituationId::as_str),
+                                "place_state": report.place.state,
+                                "verification": "triage",
+                                "tlp": report.tlp.as_str(),
+                            })
+                            .to_string(),
+                        ),
+                    },
+                    now,
+                )
+                .await?;
+            }
+            Ok(Accepted {
+                report_id,
+                source_id,
+                duplicate,
+            })
+        })
+    }
 }

@@ -1,0 +1,148 @@
+//! Group commit: one writer task gathers the intake writes that arrive together and commits
+//! them in one transaction, so many reports share one disk flush.
+//!
+//! A durable commit costs a flush to disk (milliseconds on ordinary disks), and SQLite lets one
+//! writer in at a time: committing every payload and every report on its own caps intake at a
+//! few hundred a second. Here each caller hands its write to the writer and waits; the writer
+//! takes everything queued (up to [`MAX_BATCH`]), runs the writes one after another inside one
+//! transaction — in arrival order, so a repeat delivery or a repeated report later in the same
+//! batch finds the first exactly as it would in a later transaction, and audit entries are
+//! chained in order — commits once, and only then answers each caller. Nobody is told "stored"
+//! before the commit that stores it has returned.
+//!
+//! If anything in a batch fails, the batch is rolled back and every write in it is run again in
+//! a transaction of its own, so one bad write fails alone and the others still land.
+
+use sqlx::{Any, AnyPool, Transaction};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::StoreError;
+
+/// The most writes committed together. Large enough that a batch amortises the flush, small
+/// enough that a transaction stays short for the readers and callers waiting on it.
+const MAX_BATCH: usize = 512;
+
+/// How many writes may wait for the writer before callers wait to hand theirs over.
+const QUEUE: usize = 8_192;
+
+/// A write that runs inside the writer's transaction. It must be repeatable: after a failed
+/// batch it runs again on its own.
+pub(crate) trait Write: Send + 'static {
+    type Output: Send + 'static;
+
+    fn run<'t>(
+        &'t self,
+        tx: &'t mut Transaction<'static, Any>,
+    ) -> futures_util::future::BoxFuture<'t, Result<Self::Output, StoreError>>;
+}
+
+/// A queued write with the way back to its caller, with its type erased so writes of different
+/// kinds share one queue and one transaction.
+trait Queued: Send {
+    fn run<'t>(
+        &'t mut self,
+        tx: &'t mut Transaction<'static, Any>,
+    ) -> futures_util::future::BoxFuture<'t, Result<(), StoreError>>;
+    /// Answers the caller with the result of the last run (after its transaction committed),
+    /// or with `error` when the transaction did not commit.
+    fn answer(self: Box<Self>, error: Option<StoreError>);
+}
+
+struct Pending<W: Write> {
+    write: W,
+    result: Option<W::Output>,
+    reply: oneshot::Sender<Result<W::Output, StoreError>>,
+}
+
+impl<W: Write> Queued for Pending<W> {
+    fn run<'t>(
+        &'t mut self,
+        tx: &'t mut Transaction<'static, Any>,
+    ) -> futures_util::future::BoxFuture<'t, Result<(), StoreError>> {
+        Box::pin(async move {
+            self.result = Some(self.write.run(tx).await?);
+            Ok(())
+        })
+    }
+
+    fn answer(self: Box<Self>, error: Option<StoreError>) {
+        let answer = match (error, self.result) {
+            (Some(error), _) => Err(error),
+            (None, Some(output)) => Ok(output),
+            (None, None) => Err(StoreError::Corrupt(
+                "a write was answered before it ran".to_string(),
+            )),
+        };
+        // A caller that stopped waiting (its client went away) needs no answer; its write
+        // stands, like any other committed one.
+        let _ = self.reply.send(answer);
+    }
+}
+
+/// The handle callers use to reach the writer task.
+#[derive(Clone)]
+pub(crate) struct GroupCommit {
+    queue: mpsc::Sender<Box<dyn Queued>>,
+}
+
+impl GroupCommit {
+    /// Starts the writer task on the current Tokio runtime.
+    pub(crate) fn start(pool: AnyPool) -> GroupCommit {
+        let (queue, receiver) = mpsc::channel(QUEUE);
+        tokio::spawn(writer(pool, receiver));
+        GroupCommit { queue }
+    }
+
+    /// Runs `write` in the next group transaction and returns its output once that committed.
+    pub(crate) async fn submit<W: Write>(&self, write: W) -> Result<W::Output, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let pending: Box<dyn Queued> = Box::new(Pending {
+            write,
+            result: None,
+            reply,
+        });
+        self.queue.send(pending).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+fn stopped() -> StoreError {
+    StoreError::Corrupt("the database writer has stopped (the store was closed)".to_string())
+}
+
+/// The writer: waits for a first write, takes what else is queued, commits them together.
+async fn writer(pool: AnyPool, mut receiver: mpsc::Receiver<Box<dyn Queued>>) {
+    let mut batch: Vec<Box<dyn Queued>> = Vec::with_capacity(MAX_BATCH);
+    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        match run_together(&pool, &mut batch).await {
+            Ok(()) => {
+                for pending in batch.drain(..) {
+                    pending.answer(None);
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, writes = batch.len(), "a group commit failed; running its writes one by one");
+                for mut pending in batch.drain(..) {
+                    let outcome = run_alone(&pool, pending.as_mut()).await;
+                    pending.answer(outcome.err());
+                }
+            }
+        }
+    }
+}
+
+async fn run_together(pool: &AnyPool, batch: &mut [Box<dyn Queued>]) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    for pending in batch.iter_mut() {
+        pending.run(&mut tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn run_alone(pool: &AnyPool, pending: &mut dyn Queued) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    pending.run(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
