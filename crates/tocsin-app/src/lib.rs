@@ -9,6 +9,6 @@ pub mod events;
 pub mod export;
 pub mod intake;
 
-pub use events::{import_events, EventImport};
+pub use events::{event_reports, import_events, EventImport};
 pub use export::{export_reports, ExportFormat};
 pub use intake::{GatewaySecrets, Intake, IntakeError, IntakeErrorKind, IntakeOutcome};
