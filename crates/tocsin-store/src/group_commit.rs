@@ -16,7 +16,8 @@
 use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::StoreError;
+use crate::audit::AuditTail;
+use crate::{Backend, StoreError};
 
 /// The most writes committed together. Large enough that a batch amortises the flush, small
 /// enough that a transaction stays short for the readers and callers waiting on it.
@@ -24,6 +25,53 @@ const MAX_BATCH: usize = 512;
 
 /// How many writes may wait for the writer before callers wait to hand theirs over.
 const QUEUE: usize = 8_192;
+
+/// What the writes of one transaction leave to be written together just before it commits,
+/// so that each write costs as few statements (each a round trip to the database) as can be.
+pub(crate) struct Batch {
+    backend: Backend,
+    /// Audit entries, chained in the order the writes ran.
+    pub(crate) audit: AuditTail,
+    /// Inbox entries accepted as reports: `(inbox id, report id)`.
+    accepted: Vec<(i64, i64)>,
+}
+
+impl Batch {
+    fn new(backend: Backend) -> Batch {
+        Batch {
+            backend,
+            audit: AuditTail::default(),
+            accepted: Vec::new(),
+        }
+    }
+
+    /// Marks an inbox entry accepted as `report_id` when the batch is finished. A repeat of
+    /// that delivery later in the same batch still finds it "received" and is told to retry,
+    /// as it would be if it had arrived a moment earlier, in a transaction of its own.
+    pub(crate) fn accept_inbox(&mut self, inbox_id: i64, report_id: i64) {
+        self.accepted.push((inbox_id, report_id));
+    }
+
+    /// Writes what the batch's writes deferred.
+    async fn finish(&mut self, tx: &mut Transaction<'static, Any>) -> Result<(), StoreError> {
+        // 2 values a row: well under both engines' parameter limits.
+        const CHUNK: usize = 1_000;
+        for chunk in std::mem::take(&mut self.accepted).chunks(CHUNK) {
+            // Both engines name the columns of a bare VALUES list column1, column2, ….
+            let sql = format!(
+                "UPDATE inbox SET state = 'accepted', report_id = accepted.column2 \
+                 FROM (VALUES {}) AS accepted WHERE inbox.id = accepted.column1",
+                crate::values_placeholders(self.backend, chunk.len(), 2)
+            );
+            let mut query = sqlx::query(&sql);
+            for (inbox_id, report_id) in chunk {
+                query = query.bind(*inbox_id).bind(*report_id);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        self.audit.finish(tx, self.backend).await
+    }
+}
 
 /// A write that runs inside the writer's transaction. It must be repeatable: after a failed
 /// batch it runs again on its own.
@@ -33,6 +81,7 @@ pub(crate) trait Write: Send + 'static {
     fn run<'t>(
         &'t self,
         tx: &'t mut Transaction<'static, Any>,
+        batch: &'t mut Batch,
     ) -> futures_util::future::BoxFuture<'t, Result<Self::Output, StoreError>>;
 }
 
@@ -42,6 +91,7 @@ trait Queued: Send {
     fn run<'t>(
         &'t mut self,
         tx: &'t mut Transaction<'static, Any>,
+        batch: &'t mut Batch,
     ) -> futures_util::future::BoxFuture<'t, Result<(), StoreError>>;
     /// Answers the caller with the result of the last run (after its transaction committed),
     /// or with `error` when the transaction did not commit.
@@ -58,9 +108,10 @@ impl<W: Write> Queued for Pending<W> {
     fn run<'t>(
         &'t mut self,
         tx: &'t mut Transaction<'static, Any>,
+        batch: &'t mut Batch,
     ) -> futures_util::future::BoxFuture<'t, Result<(), StoreError>> {
         Box::pin(async move {
-            self.result = Some(self.write.run(tx).await?);
+            self.result = Some(self.write.run(tx, batch).await?);
             Ok(())
         })
     }
@@ -87,9 +138,9 @@ pub(crate) struct GroupCommit {
 
 impl GroupCommit {
     /// Starts the writer task on the current Tokio runtime.
-    pub(crate) fn start(pool: AnyPool) -> GroupCommit {
+    pub(crate) fn start(pool: AnyPool, backend: Backend) -> GroupCommit {
         let (queue, receiver) = mpsc::channel(QUEUE);
-        tokio::spawn(writer(pool, receiver));
+        tokio::spawn(writer(pool, backend, receiver));
         GroupCommit { queue }
     }
 
@@ -111,10 +162,10 @@ fn stopped() -> StoreError {
 }
 
 /// The writer: waits for a first write, takes what else is queued, commits them together.
-async fn writer(pool: AnyPool, mut receiver: mpsc::Receiver<Box<dyn Queued>>) {
+async fn writer(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Box<dyn Queued>>) {
     let mut batch: Vec<Box<dyn Queued>> = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match run_together(&pool, &mut batch).await {
+        match run_together(&pool, backend, &mut batch).await {
             Ok(()) => {
                 for pending in batch.drain(..) {
                     pending.answer(None);
@@ -123,7 +174,7 @@ async fn writer(pool: AnyPool, mut receiver: mpsc::Receiver<Box<dyn Queued>>) {
             Err(error) => {
                 tracing::warn!(%error, writes = batch.len(), "a group commit failed; running its writes one by one");
                 for mut pending in batch.drain(..) {
-                    let outcome = run_alone(&pool, pending.as_mut()).await;
+                    let outcome = run_alone(&pool, backend, pending.as_mut()).await;
                     pending.answer(outcome.err());
                 }
             }
@@ -131,18 +182,30 @@ async fn writer(pool: AnyPool, mut receiver: mpsc::Receiver<Box<dyn Queued>>) {
     }
 }
 
-async fn run_together(pool: &AnyPool, batch: &mut [Box<dyn Queued>]) -> Result<(), StoreError> {
+async fn run_together(
+    pool: &AnyPool,
+    backend: Backend,
+    writes: &mut [Box<dyn Queued>],
+) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
-    for pending in batch.iter_mut() {
-        pending.run(&mut tx).await?;
+    let mut batch = Batch::new(backend);
+    for pending in writes.iter_mut() {
+        pending.run(&mut tx, &mut batch).await?;
     }
+    batch.finish(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }
 
-async fn run_alone(pool: &AnyPool, pending: &mut dyn Queued) -> Result<(), StoreError> {
+async fn run_alone(
+    pool: &AnyPool,
+    backend: Backend,
+    pending: &mut dyn Queued,
+) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
-    pending.run(&mut tx).await?;
+    let mut batch = Batch::new(backend);
+    pending.run(&mut tx, &mut batch).await?;
+    batch.finish(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -20,7 +20,7 @@ use tocsin_domain::{Channel, Contact, Credibility, SituationId, SourceId, Tlp, V
 
 use futures_util::future::BoxFuture;
 
-use crate::group_commit::Write;
+use crate::group_commit::{Batch, Write};
 use crate::{audit, timestamp_text, Store, StoreError, Vault};
 
 /// A payload as it arrived.
@@ -483,6 +483,7 @@ impl Write for ReceiveWrite {
     fn run<'t>(
         &'t self,
         tx: &'t mut Transaction<'static, Any>,
+        _batch: &'t mut Batch,
     ) -> BoxFuture<'t, Result<Received, StoreError>> {
         Box::pin(async move {
             let row = sqlx::query(&format!(
@@ -522,6 +523,7 @@ impl Write for AcceptWrite {
     fn run<'t>(
         &'t self,
         tx: &'t mut Transaction<'static, Any>,
+        batch: &'t mut Batch,
     ) -> BoxFuture<'t, Result<Accepted, StoreError>> {
         let AcceptWrite {
             vault,
@@ -592,15 +594,12 @@ impl Write for AcceptWrite {
                     (row.try_get::<i64, _>("id")?, true)
                 }
             };
+            // The inbox link and the audit entry are written with the rest of the batch.
             if let Some(inbox_id) = inbox_id {
-                sqlx::query("UPDATE inbox SET state = 'accepted', report_id = $1 WHERE id = $2")
-                    .bind(report_id)
-                    .bind(inbox_id)
-                    .execute(&mut **tx)
-                    .await?;
+                batch.accept_inbox(inbox_id, report_id);
             }
             if !duplicate {
-                audit::append(
+                batch.audit.append(
                     tx,
                     AuditEvent {
                         actor: source_id.as_ref().map_or_else(

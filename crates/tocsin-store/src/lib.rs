@@ -115,7 +115,7 @@ impl Store {
             // WAL is a property of the file: set once, it stays.
             pool.execute("PRAGMA journal_mode = WAL").await?;
         }
-        let writer = group_commit::GroupCommit::start(pool.clone());
+        let writer = group_commit::GroupCommit::start(pool.clone(), backend);
         let store = Store {
             pool,
             backend,
