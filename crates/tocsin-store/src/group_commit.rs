@@ -17,7 +17,8 @@ use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::audit::AuditTail;
-use crate::{Backend, StoreError};
+use crate::intake::{receive_together, ReceiveWrite};
+use crate::{Backend, Received, StoreError};
 
 /// The most writes committed together. Large enough that a batch amortises the flush, small
 /// enough that a transaction stays short for the readers and callers waiting on it.
@@ -130,10 +131,19 @@ impl<W: Write> Queued for Pending<W> {
     }
 }
 
+/// What the writer is handed: a delivery for the inbox (stored together with the other
+/// deliveries of the batch, see [`receive_together`]) or any other write.
+enum Job {
+    Receive(Box<ReceiveWrite>, ReceiveReply),
+    Other(Box<dyn Queued>),
+}
+
+type ReceiveReply = oneshot::Sender<Result<Received, StoreError>>;
+
 /// The handle callers use to reach the writer task.
 #[derive(Clone)]
 pub(crate) struct GroupCommit {
-    queue: mpsc::Sender<Box<dyn Queued>>,
+    queue: mpsc::Sender<Job>,
 }
 
 impl GroupCommit {
@@ -152,7 +162,20 @@ impl GroupCommit {
             result: None,
             reply,
         });
-        self.queue.send(pending).await.map_err(|_| stopped())?;
+        self.queue
+            .send(Job::Other(pending))
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// Stores a delivery in the next group transaction.
+    pub(crate) async fn receive(&self, write: ReceiveWrite) -> Result<Received, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Job::Receive(Box::new(write), reply))
+            .await
+            .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
 }
@@ -162,18 +185,34 @@ fn stopped() -> StoreError {
 }
 
 /// The writer: waits for a first write, takes what else is queued, commits them together.
-async fn writer(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Box<dyn Queued>>) {
-    let mut batch: Vec<Box<dyn Queued>> = Vec::with_capacity(MAX_BATCH);
-    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match run_together(&pool, backend, &mut batch).await {
-            Ok(()) => {
-                for pending in batch.drain(..) {
+async fn writer(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Job>) {
+    let mut jobs: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    while receiver.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        let mut receives = Vec::new();
+        let mut others = Vec::new();
+        for job in jobs.drain(..) {
+            match job {
+                Job::Receive(write, reply) => receives.push((write, reply)),
+                Job::Other(pending) => others.push(pending),
+            }
+        }
+        match run_together(&pool, backend, &receives, &mut others).await {
+            Ok(received) => {
+                for ((_, reply), received) in receives.into_iter().zip(received) {
+                    // A caller that stopped waiting (its client went away) needs no answer;
+                    // its write stands, like any other committed one.
+                    let _ = reply.send(Ok(received));
+                }
+                for pending in others {
                     pending.answer(None);
                 }
             }
             Err(error) => {
-                tracing::warn!(%error, writes = batch.len(), "a group commit failed; running its writes one by one");
-                for mut pending in batch.drain(..) {
+                tracing::warn!(%error, writes = receives.len() + others.len(), "a group commit failed; running its writes one by one");
+                for (write, reply) in receives {
+                    let _ = reply.send(receive_alone(&pool, backend, &write).await);
+                }
+                for mut pending in others {
                     let outcome = run_alone(&pool, backend, pending.as_mut()).await;
                     pending.answer(outcome.err());
                 }
@@ -182,19 +221,38 @@ async fn writer(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Bo
     }
 }
 
+/// Runs a whole batch in one transaction: the deliveries first, then the other writes in the
+/// order they arrived. (A delivery and a write of the same batch come from different
+/// requests, so storing the deliveries first is one of the orders they could have had.)
 async fn run_together(
     pool: &AnyPool,
     backend: Backend,
+    receives: &[(Box<ReceiveWrite>, ReceiveReply)],
     writes: &mut [Box<dyn Queued>],
-) -> Result<(), StoreError> {
+) -> Result<Vec<Received>, StoreError> {
     let mut tx = pool.begin().await?;
+    let deliveries: Vec<&ReceiveWrite> = receives.iter().map(|(write, _)| &**write).collect();
+    let received = receive_together(&mut tx, backend, &deliveries).await?;
     let mut batch = Batch::new(backend);
     for pending in writes.iter_mut() {
         pending.run(&mut tx, &mut batch).await?;
     }
     batch.finish(&mut tx).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(received)
+}
+
+async fn receive_alone(
+    pool: &AnyPool,
+    backend: Backend,
+    write: &ReceiveWrite,
+) -> Result<Received, StoreError> {
+    let mut tx = pool.begin().await?;
+    let mut received = receive_together(&mut tx, backend, &[write]).await?;
+    tx.commit().await?;
+    received
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("a delivery was not stored".to_string()))
 }
 
 async fn run_alone(

@@ -9,6 +9,8 @@
 //!    fingerprint, and folding a retry that arrives under a new message id into the first
 //!    report by content fingerprint) or [`Store::reject`] records why it could not be read.
 
+use std::collections::HashMap;
+
 use chacha20poly1305::aead::rand_core::RngCore;
 use chacha20poly1305::aead::OsRng;
 use serde::Serialize;
@@ -162,7 +164,7 @@ impl Store {
             content_type: delivery.content_type.to_string(),
             sealed: vault.seal("payload", delivery.payload),
         };
-        self.writer.submit(write).await
+        self.writer.receive(write).await
     }
 
     /// Records why a payload could not be read; it stays in the inbox for analysts.
@@ -469,7 +471,7 @@ async fn find_or_create_source(
 }
 
 /// [`Store::receive`]'s write: the sealed payload into the inbox, or a repeat counted.
-struct ReceiveWrite {
+pub(crate) struct ReceiveWrite {
     received_at: String,
     channel: String,
     delivery_key: Option<String>,
@@ -477,36 +479,140 @@ struct ReceiveWrite {
     sealed: Vec<u8>,
 }
 
-impl Write for ReceiveWrite {
-    type Output = Received;
-
-    fn run<'t>(
-        &'t self,
-        tx: &'t mut Transaction<'static, Any>,
-        _batch: &'t mut Batch,
-    ) -> BoxFuture<'t, Result<Received, StoreError>> {
-        Box::pin(async move {
-            let row = sqlx::query(&format!(
-                "INSERT INTO inbox (received_at, channel, delivery_key, content_type, payload, state) \
-                 VALUES ($1, $2, $3, $4, $5, 'received') \
-                 ON CONFLICT (delivery_key) DO UPDATE SET deliveries = inbox.deliveries + 1 \
-                 RETURNING {INBOX_COLUMNS}"
-            ))
-            .bind(&self.received_at)
-            .bind(&self.channel)
-            .bind(self.delivery_key.as_deref())
-            .bind(&self.content_type)
-            .bind(&self.sealed)
-            .fetch_one(&mut **tx)
-            .await?;
-            let entry = inbox_entry(&row)?;
-            Ok(if entry.deliveries == 1 {
-                Received::New(entry.id)
-            } else {
-                Received::Repeat(entry)
-            })
+impl ReceiveWrite {
+    /// Stores one delivery on its own: inserted, or counted as a repeat of the one held.
+    async fn run_alone(&self, tx: &mut Transaction<'static, Any>) -> Result<Received, StoreError> {
+        let row = sqlx::query(&format!(
+            "INSERT INTO inbox (received_at, channel, delivery_key, content_type, payload, state) \
+             VALUES ($1, $2, $3, $4, $5, 'received') \
+             ON CONFLICT (delivery_key) DO UPDATE SET deliveries = inbox.deliveries + 1 \
+             RETURNING {INBOX_COLUMNS}"
+        ))
+        .bind(&self.received_at)
+        .bind(&self.channel)
+        .bind(self.delivery_key.as_deref())
+        .bind(&self.content_type)
+        .bind(&self.sealed)
+        .fetch_one(&mut **tx)
+        .await?;
+        let entry = inbox_entry(&row)?;
+        Ok(if entry.deliveries == 1 {
+            Received::New(entry.id)
+        } else {
+            Received::Repeat(entry)
         })
     }
+}
+
+/// Stores the deliveries of one group commit with two statements for all those that carry a
+/// delivery key (nearly all: gateway message ids, API idempotency keys), with the outcome
+/// each would have had alone, in order: the first delivery of a key held before, or repeated
+/// within the batch, is counted as a repeat of the entry held; the first of a new key is new
+/// and the ones after it in the batch are its repeats. Deliveries without a key are stored
+/// one by one.
+pub(crate) async fn receive_together(
+    tx: &mut Transaction<'static, Any>,
+    backend: crate::Backend,
+    writes: &[&ReceiveWrite],
+) -> Result<Vec<Received>, StoreError> {
+    // Values a row: 2 in the update, 7 in the insert; 1,000 rows stay under both limits.
+    const CHUNK: usize = 1_000;
+    let mut results: Vec<Option<Received>> = vec![None; writes.len()];
+    // The deliveries of each key, in order of arrival.
+    let mut keys: Vec<(&str, Vec<usize>)> = Vec::new();
+    let mut key_index: HashMap<&str, usize> = HashMap::new();
+    for (index, write) in writes.iter().enumerate() {
+        match write.delivery_key.as_deref() {
+            None => results[index] = Some(write.run_alone(tx).await?),
+            Some(key) => match key_index.get(key) {
+                Some(&group) => keys[group].1.push(index),
+                None => {
+                    key_index.insert(key, keys.len());
+                    keys.push((key, vec![index]));
+                }
+            },
+        }
+    }
+    // Keys already held: count the repeats, answer with the entry held.
+    let mut held: HashMap<String, InboxEntry> = HashMap::new();
+    for chunk in keys.chunks(CHUNK) {
+        // Both engines name the columns of a bare VALUES list column1, column2, ….
+        let sql = format!(
+            "UPDATE inbox SET deliveries = inbox.deliveries + repeats.column2 \
+             FROM (VALUES {}) AS repeats WHERE inbox.delivery_key = repeats.column1 \
+             RETURNING {INBOX_COLUMNS}, delivery_key",
+            crate::values_placeholders(backend, chunk.len(), 2)
+        );
+        let mut query = sqlx::query(&sql);
+        for (key, deliveries) in chunk {
+            query = query.bind(*key).bind(deliveries.len() as i64);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            held.insert(row.try_get("delivery_key")?, inbox_entry(&row)?);
+        }
+    }
+    let mut new = Vec::new();
+    for (key, deliveries) in &keys {
+        match held.get(*key) {
+            Some(entry) => {
+                for &index in deliveries {
+                    results[index] = Some(Received::Repeat(entry.clone()));
+                }
+            }
+            None => new.push((*key, deliveries)),
+        }
+    }
+    // New keys: one row each, holding the first payload and how often it came.
+    for chunk in new.chunks(CHUNK) {
+        let sql = format!(
+            "INSERT INTO inbox (received_at, channel, delivery_key, content_type, payload, state, deliveries) \
+             VALUES {} RETURNING id, delivery_key",
+            crate::values_placeholders(backend, chunk.len(), 7)
+        );
+        let mut query = sqlx::query(&sql);
+        for (key, deliveries) in chunk {
+            let first = writes[deliveries[0]];
+            query = query
+                .bind(&first.received_at)
+                .bind(&first.channel)
+                .bind(*key)
+                .bind(&first.content_type)
+                .bind(&first.sealed)
+                .bind("received")
+                .bind(deliveries.len() as i64);
+        }
+        let mut ids: HashMap<String, i64> = HashMap::new();
+        for row in query.fetch_all(&mut **tx).await? {
+            ids.insert(row.try_get("delivery_key")?, row.try_get("id")?);
+        }
+        for (key, deliveries) in chunk {
+            let id = *ids.get(*key).ok_or_else(|| {
+                StoreError::Corrupt(format!("the inbox did not return the entry of {key:?}"))
+            })?;
+            let first = writes[deliveries[0]];
+            results[deliveries[0]] = Some(Received::New(id));
+            for (repeat, &index) in deliveries.iter().enumerate().skip(1) {
+                // Received but not yet accepted: the repeat is told to retry, as one that
+                // came a moment after the first, in its own transaction, would be.
+                results[index] = Some(Received::Repeat(InboxEntry {
+                    id,
+                    received_at: first.received_at.clone(),
+                    channel: first.channel.clone(),
+                    state: InboxState::Received,
+                    report_id: None,
+                    error_code: None,
+                    error_message: None,
+                    deliveries: repeat as i64 + 1,
+                }));
+            }
+        }
+    }
+    results
+        .into_iter()
+        .map(|result| {
+            result.ok_or_else(|| StoreError::Corrupt("a delivery was not stored".to_string()))
+        })
+        .collect()
 }
 
 /// [`Store::accept`]'s write: source, report, inbox link and audit entry.
