@@ -17,8 +17,8 @@ use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::audit::AuditTail;
-use crate::intake::{receive_together, ReceiveWrite};
-use crate::{Backend, Received, StoreError};
+use crate::intake::{accept_together, receive_together, AcceptWrite, ReceiveWrite};
+use crate::{Accepted, Backend, Received, StoreError};
 
 /// The most writes committed together. Large enough that a batch amortises the flush, small
 /// enough that a transaction stays short for the readers and callers waiting on it.
@@ -135,10 +135,13 @@ impl<W: Write> Queued for Pending<W> {
 /// deliveries of the batch, see [`receive_together`]) or any other write.
 enum Job {
     Receive(Box<ReceiveWrite>, ReceiveReply),
+    /// A report without a sender (stored together with the others, see [`accept_together`]).
+    Accept(Box<AcceptWrite>, AcceptReply),
     Other(Box<dyn Queued>),
 }
 
 type ReceiveReply = oneshot::Sender<Result<Received, StoreError>>;
+type AcceptReply = oneshot::Sender<Result<Accepted, StoreError>>;
 
 /// The handle callers use to reach the writer task.
 #[derive(Clone)]
@@ -169,6 +172,16 @@ impl GroupCommit {
         answer.await.map_err(|_| stopped())?
     }
 
+    /// Stores a report without a sender in the next group transaction.
+    pub(crate) async fn accept(&self, write: AcceptWrite) -> Result<Accepted, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Job::Accept(Box::new(write), reply))
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
     /// Stores a delivery in the next group transaction.
     pub(crate) async fn receive(&self, write: ReceiveWrite) -> Result<Received, StoreError> {
         let (reply, answer) = oneshot::channel();
@@ -189,28 +202,37 @@ async fn writer(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Jo
     let mut jobs: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let mut receives = Vec::new();
+        let mut accepts = Vec::new();
         let mut others = Vec::new();
         for job in jobs.drain(..) {
             match job {
                 Job::Receive(write, reply) => receives.push((write, reply)),
+                Job::Accept(write, reply) => accepts.push((write, reply)),
                 Job::Other(pending) => others.push(pending),
             }
         }
-        match run_together(&pool, backend, &receives, &mut others).await {
-            Ok(received) => {
+        match run_together(&pool, backend, &receives, &accepts, &mut others).await {
+            Ok((received, accepted)) => {
+                // A caller that stopped waiting (its client went away) needs no answer; its
+                // write stands, like any other committed one.
                 for ((_, reply), received) in receives.into_iter().zip(received) {
-                    // A caller that stopped waiting (its client went away) needs no answer;
-                    // its write stands, like any other committed one.
                     let _ = reply.send(Ok(received));
+                }
+                for ((_, reply), accepted) in accepts.into_iter().zip(accepted) {
+                    let _ = reply.send(Ok(accepted));
                 }
                 for pending in others {
                     pending.answer(None);
                 }
             }
             Err(error) => {
-                tracing::warn!(%error, writes = receives.len() + others.len(), "a group commit failed; running its writes one by one");
+                let writes = receives.len() + accepts.len() + others.len();
+                tracing::warn!(%error, writes, "a group commit failed; running its writes one by one");
                 for (write, reply) in receives {
                     let _ = reply.send(receive_alone(&pool, backend, &write).await);
+                }
+                for (write, reply) in accepts {
+                    let _ = reply.send(accept_alone(&pool, backend, &write).await);
                 }
                 for mut pending in others {
                     let outcome = run_alone(&pool, backend, pending.as_mut()).await;
@@ -221,25 +243,43 @@ async fn writer(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Jo
     }
 }
 
-/// Runs a whole batch in one transaction: the deliveries first, then the other writes in the
-/// order they arrived. (A delivery and a write of the same batch come from different
-/// requests, so storing the deliveries first is one of the orders they could have had.)
+/// Runs a whole batch in one transaction: the deliveries first, then the reports without a
+/// sender, then the other writes in the order they arrived. (The writes of one batch come
+/// from concurrent requests, so this is one of the orders they could have had.)
 async fn run_together(
     pool: &AnyPool,
     backend: Backend,
     receives: &[(Box<ReceiveWrite>, ReceiveReply)],
+    accepts: &[(Box<AcceptWrite>, AcceptReply)],
     writes: &mut [Box<dyn Queued>],
-) -> Result<Vec<Received>, StoreError> {
+) -> Result<(Vec<Received>, Vec<Accepted>), StoreError> {
     let mut tx = pool.begin().await?;
     let deliveries: Vec<&ReceiveWrite> = receives.iter().map(|(write, _)| &**write).collect();
     let received = receive_together(&mut tx, backend, &deliveries).await?;
     let mut batch = Batch::new(backend);
+    let reports: Vec<&AcceptWrite> = accepts.iter().map(|(write, _)| &**write).collect();
+    let accepted = accept_together(&mut tx, backend, &mut batch, &reports).await?;
     for pending in writes.iter_mut() {
         pending.run(&mut tx, &mut batch).await?;
     }
     batch.finish(&mut tx).await?;
     tx.commit().await?;
-    Ok(received)
+    Ok((received, accepted))
+}
+
+async fn accept_alone(
+    pool: &AnyPool,
+    backend: Backend,
+    write: &AcceptWrite,
+) -> Result<Accepted, StoreError> {
+    let mut tx = pool.begin().await?;
+    let mut batch = Batch::new(backend);
+    let mut accepted = accept_together(&mut tx, backend, &mut batch, &[write]).await?;
+    batch.finish(&mut tx).await?;
+    tx.commit().await?;
+    accepted
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("a report was not stored".to_string()))
 }
 
 async fn receive_alone(

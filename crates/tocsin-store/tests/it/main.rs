@@ -450,6 +450,48 @@ async fn repeats_arriving_together_are_stored_once(db: Db) {
     let audit = store.verify_audit().await.unwrap();
     assert_eq!(audit.first_break, None);
     assert_eq!(audit.entries, 20, "one report.receive entry per report");
+
+    // Reports without a sender (the API) are stored together: the same text twice, or the
+    // same partner reference under different texts, is one report.
+    let api_accepts: Vec<_> = (0..40u64)
+        .map(|n| {
+            let (store, vault) = (store.clone(), vault.clone());
+            tokio::spawn(async move {
+                let mut report = sms_report("+211912345678", "");
+                report.sender = None;
+                report.channel = Channel::Api;
+                let message = n % 20;
+                if message < 10 {
+                    report.text = format!("convoy seen, api report {message}");
+                } else {
+                    report.text = format!("convoy seen, api report {message}, delivery {n}");
+                    report.external_ref = Some(format!("api:partner-{message}"));
+                }
+                let accepted = store.accept(&vault, None, report, NOW).await.unwrap();
+                (message, accepted)
+            })
+        })
+        .collect();
+    let mut api_reports: BTreeMap<u64, Vec<(i64, bool)>> = BTreeMap::new();
+    for task in api_accepts {
+        let (message, accepted) = task.await.unwrap();
+        assert_eq!(accepted.source_id, None);
+        api_reports
+            .entry(message)
+            .or_default()
+            .push((accepted.report_id, accepted.duplicate));
+    }
+    for (message, outcomes) in &api_reports {
+        assert_eq!(
+            outcomes[0].0, outcomes[1].0,
+            "api report {message} stored twice"
+        );
+        let new = outcomes.iter().filter(|(_, duplicate)| !duplicate).count();
+        assert_eq!(new, 1, "api report {message}: exactly one delivery is new");
+    }
+    let audit = store.verify_audit().await.unwrap();
+    assert_eq!(audit.first_break, None);
+    assert_eq!(audit.entries, 40, "one more entry per api report");
 }
 
 async fn a_retry_under_a_new_message_id_is_the_same_report(db: Db) {
