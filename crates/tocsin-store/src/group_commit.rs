@@ -211,7 +211,16 @@ async fn writer(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Jo
                 Job::Other(pending) => others.push(pending),
             }
         }
-        match run_together(&pool, backend, &receives, &accepts, &mut others).await {
+        let started = std::time::Instant::now();
+        let outcome = run_together(&pool, backend, &receives, &accepts, &mut others).await;
+        tracing::debug!(
+            receives = receives.len(),
+            accepts = accepts.len(),
+            others = others.len(),
+            micros = started.elapsed().as_micros() as u64,
+            "group commit"
+        );
+        match outcome {
             Ok((received, accepted)) => {
                 // A caller that stopped waiting (its client went away) needs no answer; its
                 // write stands, like any other committed one.

@@ -95,6 +95,9 @@ impl Store {
                 Backend::Sqlite => 4,
                 Backend::Postgres => 10,
             })
+            // A local file needs no ping before each use; the ping was a round trip on every
+            // group commit. A server connection can drop, so PostgreSQL keeps the check.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |connection, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
