@@ -47,6 +47,8 @@ trap cleanup EXIT
 field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 ratio() { python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]):.2f}")' "$1" "$2"; }
 
+# Other work on the machine takes cores from the server: say how busy it was.
+echo "machine             $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
 echo "== HTTP intake: POST /api/v1/reports, ${seconds}s, $connections connections, $threads wrk thread(s)"
 export TOCSIN_DATA_DIR=$work/data
 unset TOCSIN_DATABASE_URL TOCSIN_CONFIG TOCSIN_LISTEN
@@ -119,4 +121,5 @@ print(f"baseline            {r['baseline_seconds'] * 1000:.1f} ms = {r['baseline
 PY
   echo "ratio               $(ratio "$rows_per_second" "$baseline_per_second") of the baseline"
 done
+echo "machine             load average $(cut -d' ' -f1-3 /proc/loadavg) after the run"
 exit $status
