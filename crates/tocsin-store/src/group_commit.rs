@@ -1,14 +1,20 @@
 //! Group commit: one writer task gathers the intake writes that arrive together and commits
 //! them in one transaction, so many reports share one disk flush.
 //!
-//! A durable commit costs a flush to disk (milliseconds on ordinary disks), and SQLite lets one
-//! writer in at a time: committing every payload and every report on its own caps intake at a
-//! few hundred a second. Here each caller hands its write to the writer and waits; the writer
-//! takes everything queued (up to [`MAX_BATCH`]), runs the writes one after another inside one
-//! transaction — in arrival order, so a repeat delivery or a repeated report later in the same
-//! batch finds the first exactly as it would in a later transaction, and audit entries are
-//! chained in order — commits once, and only then answers each caller. Nobody is told "stored"
+//! A durable commit costs a flush to disk (about a millisecond here, more on many disks), and
+//! SQLite lets one writer in at a time: committing every payload and every report on its own
+//! caps intake at a few hundred a second. Here each caller hands its write to the writer and
+//! waits; the writer takes everything queued (up to [`MAX_BATCH`]), writes it inside one
+//! transaction, commits once, and only then answers each caller. Nobody is told "stored"
 //! before the commit that stores it has returned.
+//!
+//! Inside the transaction, the deliveries of the batch are stored first, with two statements
+//! for all of them ([`receive_together`]); then the reports without a sender, with one insert
+//! ([`accept_together`]); then the other writes one after another in arrival order. Each
+//! write gets the outcome it would have had alone in that order: a repeat delivery or a
+//! repeated report later in the batch finds the first, and audit entries are chained in that
+//! order ([`Batch`] writes them, and the inbox links, just before the commit). The writes of
+//! one batch come from concurrent requests, so this is one of the orders they could have had.
 //!
 //! If anything in a batch fails, the batch is rolled back and every write in it is run again in
 //! a transaction of its own, so one bad write fails alone and the others still land.
@@ -252,9 +258,7 @@ async fn writer(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Jo
     }
 }
 
-/// Runs a whole batch in one transaction: the deliveries first, then the reports without a
-/// sender, then the other writes in the order they arrived. (The writes of one batch come
-/// from concurrent requests, so this is one of the orders they could have had.)
+/// Runs a whole batch in one transaction, in the order the module comment describes.
 async fn run_together(
     pool: &AnyPool,
     backend: Backend,
