@@ -26,16 +26,9 @@ pub struct EventImport {
     pub already_present: u64,
 }
 
-/// Stores the events of `file` (read by a `tocsin_ingest` parser) as reports.
-pub async fn import_events(
-    store: &Store,
-    file_name: &str,
-    file: &DatasetFile,
-    actor: &str,
-    now: OffsetDateTime,
-) -> Result<EventImport, StoreError> {
-    let reports: Vec<NewReport> = file
-        .events
+/// The reports the events of `file` become (what [`import_events`] stores).
+pub fn event_reports(file: &DatasetFile) -> Vec<NewReport> {
+    file.events
         .iter()
         .map(|event| NewReport {
             channel: Channel::DatasetImport,
@@ -73,7 +66,18 @@ pub async fn import_events(
                 .to_string(),
             ),
         })
-        .collect();
+        .collect()
+}
+
+/// Stores the events of `file` (read by a `tocsin_ingest` parser) as reports.
+pub async fn import_events(
+    store: &Store,
+    file_name: &str,
+    file: &DatasetFile,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<EventImport, StoreError> {
+    let reports = event_reports(file);
     let inserted = store
         .import_dataset_reports(file.dataset, file_name, &file.sha256, &reports, actor, now)
         .await?;

@@ -12,7 +12,7 @@ pub mod intake;
 pub mod prevention;
 
 pub use accounts::{token_hash, AccountError, Accounts, IssuedToken};
-pub use events::{import_events, EventImport};
+pub use events::{event_reports, import_events, EventImport};
 pub use export::{export_reports, ExportFormat};
 pub use intake::{GatewaySecrets, Intake, IntakeError, IntakeErrorKind, IntakeOutcome};
 pub use prevention::{PreventionError, PreventionErrorKind};

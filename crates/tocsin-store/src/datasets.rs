@@ -101,7 +101,7 @@ impl Store {
         for chunk in rows.chunks(INSERT_CHUNK) {
             let sql = format!(
                 "INSERT INTO country_years (dataset, situation_id, year, name_in_source, value_json) VALUES {}",
-                values_placeholders(chunk.len(), 5)
+                values_placeholders(self.backend, chunk.len(), 5)
             );
             let mut query = sqlx::query(&sql);
             for row in chunk {

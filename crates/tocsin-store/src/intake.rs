@@ -9,6 +9,8 @@
 //!    fingerprint, and folding a retry that arrives under a new message id into the first
 //!    report by content fingerprint) or [`Store::reject`] records why it could not be read.
 
+use std::collections::HashMap;
+
 use chacha20poly1305::aead::rand_core::RngCore;
 use chacha20poly1305::aead::OsRng;
 use serde::Serialize;
@@ -18,6 +20,9 @@ use time::OffsetDateTime;
 use tocsin_domain::audit::AuditEvent;
 use tocsin_domain::{Channel, Contact, Credibility, SituationId, SourceId, Tlp, VerificationState};
 
+use futures_util::future::BoxFuture;
+
+use crate::group_commit::{Batch, Write};
 use crate::{audit, timestamp_text, Store, StoreError, Vault};
 
 /// A payload as it arrived.
@@ -144,33 +149,22 @@ const INBOX_COLUMNS: &str =
 
 impl Store {
     /// Stores a payload, sealed, and commits before returning; a repeat delivery is counted
-    /// and the first one returned.
+    /// and the first one returned. Concurrent deliveries share one commit (group commit).
     pub async fn receive(
         &self,
         vault: &Vault,
         delivery: Delivery<'_>,
         now: OffsetDateTime,
     ) -> Result<Received, StoreError> {
-        let sealed = vault.seal("payload", delivery.payload);
-        let row = sqlx::query(&format!(
-            "INSERT INTO inbox (received_at, channel, delivery_key, content_type, payload, state) \
-             VALUES ($1, $2, $3, $4, $5, 'received') \
-             ON CONFLICT (delivery_key) DO UPDATE SET deliveries = inbox.deliveries + 1 \
-             RETURNING {INBOX_COLUMNS}"
-        ))
-        .bind(timestamp_text(now))
-        .bind(delivery.channel)
-        .bind(delivery.delivery_key)
-        .bind(delivery.content_type)
-        .bind(sealed)
-        .fetch_one(&self.pool)
-        .await?;
-        let entry = inbox_entry(&row)?;
-        Ok(if entry.deliveries == 1 {
-            Received::New(entry.id)
-        } else {
-            Received::Repeat(entry)
-        })
+        // Sealing is done here, by the caller's task, so the writer only writes.
+        let write = ReceiveWrite {
+            received_at: timestamp_text(now),
+            channel: delivery.channel.to_string(),
+            delivery_key: delivery.delivery_key.map(str::to_string),
+            content_type: delivery.content_type.to_string(),
+            sealed: vault.seal("payload", delivery.payload),
+        };
+        self.writer.receive(write).await
     }
 
     /// Records why a payload could not be read; it stays in the inbox for analysts.
@@ -187,7 +181,7 @@ impl Store {
     }
 
     /// Stores a report (and its source), links the payload it came from, and records the
-    /// receipt in the audit log, all in one transaction.
+    /// receipt in the audit log, all in one transaction (shared with concurrent intake writes).
     pub async fn accept(
         &self,
         vault: &Vault,
@@ -195,107 +189,18 @@ impl Store {
         report: NewReport,
         now: OffsetDateTime,
     ) -> Result<Accepted, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let source_id = match &report.sender {
-            Some(contact) => {
-                Some(find_or_create_source(&mut tx, vault, report.channel, contact, now).await?)
-            }
-            None => None,
+        let write = AcceptWrite {
+            vault: vault.clone(),
+            inbox_id,
+            report,
+            now,
         };
-        let received_at = timestamp_text(now);
-        // Same sender, same words, same day: one report however often it is delivered.
-        let fingerprint = vault.fingerprint(
-            "report",
-            format!(
-                "{}\n{}\n{}\n{}",
-                source_id.as_ref().map_or("", SourceId::as_str),
-                normalise(&report.text),
-                report.place.name.as_deref().unwrap_or_default(),
-                &received_at[..10],
-            )
-            .as_bytes(),
-        );
-        if let Some(situation) = &report.place.situation {
-            crate::situations::ensure_country(&mut tx, situation).await?;
+        if write.report.sender.is_none() {
+            // No source to find or create: stored with the other such reports of the batch.
+            self.writer.accept(write).await
+        } else {
+            self.writer.submit(write).await
         }
-        let inserted = sqlx::query(
-            "INSERT INTO reports (source_id, channel, text, place_name, latitude, longitude, situation_id, \
-             place_state, observed_at, received_at, language, credibility, tlp, verification, fingerprint, \
-             external_ref, details_json) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
-             ON CONFLICT DO NOTHING RETURNING id",
-        )
-        .bind(source_id.as_ref().map(SourceId::as_str))
-        .bind(channel_name(report.channel))
-        .bind(&report.text)
-        .bind(report.place.name.as_deref())
-        .bind(report.place.point.map(|p| p.0))
-        .bind(report.place.point.map(|p| p.1))
-        .bind(report.place.situation.as_ref().map(SituationId::as_str))
-        .bind(report.place.state)
-        .bind(report.observed_at.map(timestamp_text))
-        .bind(&received_at)
-        .bind(report.language.as_deref())
-        .bind(i64::from(report.credibility.number()))
-        .bind(report.tlp.as_str())
-        .bind(VerificationState::Triage.as_str())
-        .bind(&fingerprint)
-        .bind(report.external_ref.as_deref())
-        .bind(report.details_json.as_deref())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (report_id, duplicate) = match inserted {
-            Some(row) => (row.try_get::<i64, _>("id")?, false),
-            None => {
-                let row = sqlx::query(
-                    "SELECT id FROM reports WHERE fingerprint = $1 OR external_ref = $2",
-                )
-                .bind(&fingerprint)
-                .bind(report.external_ref.as_deref())
-                .fetch_one(&mut *tx)
-                .await?;
-                (row.try_get::<i64, _>("id")?, true)
-            }
-        };
-        if let Some(inbox_id) = inbox_id {
-            sqlx::query("UPDATE inbox SET state = 'accepted', report_id = $1 WHERE id = $2")
-                .bind(report_id)
-                .bind(inbox_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        if !duplicate {
-            audit::append(
-                &mut tx,
-                AuditEvent {
-                    actor: source_id.as_ref().map_or_else(
-                        || format!("channel:{}", channel_name(report.channel)),
-                        |s| s.to_string(),
-                    ),
-                    action: "report.receive".to_string(),
-                    entity: format!("report:{report_id}"),
-                    before: None,
-                    after: Some(
-                        json!({
-                            "channel": channel_name(report.channel),
-                            "situation": report.place.situation.as_ref().map(SituationId::as_str),
-                            "place_state": report.place.state,
-                            "verification": "triage",
-                            "tlp": report.tlp.as_str(),
-                        })
-                        .to_string(),
-                    ),
-                },
-                now,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(Accepted {
-            report_id,
-            source_id,
-            duplicate,
-        })
     }
 
     /// Imports events of a published dataset as reports, in one transaction: an event already
@@ -330,7 +235,7 @@ impl Store {
                 "INSERT INTO reports (channel, text, place_name, latitude, longitude, situation_id, place_state, \
                  observed_at, received_at, credibility, tlp, verification, external_ref, details_json) VALUES {} \
                  ON CONFLICT DO NOTHING",
-                crate::values_placeholders(chunk.len(), COLUMNS)
+                crate::values_placeholders(self.backend, chunk.len(), COLUMNS)
             );
             let mut query = sqlx::query(&sql);
             for report in chunk {
@@ -568,4 +473,422 @@ async fn find_or_create_source(
     Err(StoreError::Conflict(
         "could not draw a free source pseudonym".to_string(),
     ))
+}
+
+/// [`Store::receive`]'s write: the sealed payload into the inbox, or a repeat counted.
+pub(crate) struct ReceiveWrite {
+    received_at: String,
+    channel: String,
+    delivery_key: Option<String>,
+    content_type: String,
+    sealed: Vec<u8>,
+}
+
+impl ReceiveWrite {
+    /// Stores one delivery on its own: inserted, or counted as a repeat of the one held.
+    async fn run_alone(&self, tx: &mut Transaction<'static, Any>) -> Result<Received, StoreError> {
+        let row = sqlx::query(&format!(
+            "INSERT INTO inbox (received_at, channel, delivery_key, content_type, payload, state) \
+             VALUES ($1, $2, $3, $4, $5, 'received') \
+             ON CONFLICT (delivery_key) DO UPDATE SET deliveries = inbox.deliveries + 1 \
+             RETURNING {INBOX_COLUMNS}"
+        ))
+        .bind(&self.received_at)
+        .bind(&self.channel)
+        .bind(self.delivery_key.as_deref())
+        .bind(&self.content_type)
+        .bind(&self.sealed)
+        .fetch_one(&mut **tx)
+        .await?;
+        let entry = inbox_entry(&row)?;
+        Ok(if entry.deliveries == 1 {
+            Received::New(entry.id)
+        } else {
+            Received::Repeat(entry)
+        })
+    }
+}
+
+/// Stores the deliveries of one group commit with two statements for all those that carry a
+/// delivery key (nearly all: gateway message ids, API idempotency keys), with the outcome
+/// each would have had alone, in order: the first delivery of a key held before, or repeated
+/// within the batch, is counted as a repeat of the entry held; the first of a new key is new
+/// and the ones after it in the batch are its repeats. Deliveries without a key are stored
+/// one by one.
+pub(crate) async fn receive_together(
+    tx: &mut Transaction<'static, Any>,
+    backend: crate::Backend,
+    writes: &[&ReceiveWrite],
+) -> Result<Vec<Received>, StoreError> {
+    // Values a row: 2 in the update, 7 in the insert; 1,000 rows stay under both limits.
+    const CHUNK: usize = 1_000;
+    let mut results: Vec<Option<Received>> = vec![None; writes.len()];
+    // The deliveries of each key, in order of arrival.
+    let mut keys: Vec<(&str, Vec<usize>)> = Vec::new();
+    let mut key_index: HashMap<&str, usize> = HashMap::new();
+    for (index, write) in writes.iter().enumerate() {
+        match write.delivery_key.as_deref() {
+            None => results[index] = Some(write.run_alone(tx).await?),
+            Some(key) => match key_index.get(key) {
+                Some(&group) => keys[group].1.push(index),
+                None => {
+                    key_index.insert(key, keys.len());
+                    keys.push((key, vec![index]));
+                }
+            },
+        }
+    }
+    // Keys already held: count the repeats, answer with the entry held.
+    let mut held: HashMap<String, InboxEntry> = HashMap::new();
+    for chunk in keys.chunks(CHUNK) {
+        // Both engines name the columns of a bare VALUES list column1, column2, ….
+        let sql = format!(
+            "UPDATE inbox SET deliveries = inbox.deliveries + repeats.column2 \
+             FROM (VALUES {}) AS repeats WHERE inbox.delivery_key = repeats.column1 \
+             RETURNING {INBOX_COLUMNS}, delivery_key",
+            crate::values_placeholders(backend, chunk.len(), 2)
+        );
+        let mut query = sqlx::query(&sql);
+        for (key, deliveries) in chunk {
+            query = query.bind(*key).bind(deliveries.len() as i64);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            held.insert(row.try_get("delivery_key")?, inbox_entry(&row)?);
+        }
+    }
+    let mut new = Vec::new();
+    for (key, deliveries) in &keys {
+        match held.get(*key) {
+            Some(entry) => {
+                for &index in deliveries {
+                    results[index] = Some(Received::Repeat(entry.clone()));
+                }
+            }
+            None => new.push((*key, deliveries)),
+        }
+    }
+    // New keys: one row each, holding the first payload and how often it came.
+    for chunk in new.chunks(CHUNK) {
+        let sql = format!(
+            "INSERT INTO inbox (received_at, channel, delivery_key, content_type, payload, state, deliveries) \
+             VALUES {} RETURNING id, delivery_key",
+            crate::values_placeholders(backend, chunk.len(), 7)
+        );
+        let mut query = sqlx::query(&sql);
+        for (key, deliveries) in chunk {
+            let first = writes[deliveries[0]];
+            query = query
+                .bind(&first.received_at)
+                .bind(&first.channel)
+                .bind(*key)
+                .bind(&first.content_type)
+                .bind(&first.sealed)
+                .bind("received")
+                .bind(deliveries.len() as i64);
+        }
+        let mut ids: HashMap<String, i64> = HashMap::new();
+        for row in query.fetch_all(&mut **tx).await? {
+            ids.insert(row.try_get("delivery_key")?, row.try_get("id")?);
+        }
+        for (key, deliveries) in chunk {
+            let id = *ids.get(*key).ok_or_else(|| {
+                StoreError::Corrupt(format!("the inbox did not return the entry of {key:?}"))
+            })?;
+            let first = writes[deliveries[0]];
+            results[deliveries[0]] = Some(Received::New(id));
+            for (repeat, &index) in deliveries.iter().enumerate().skip(1) {
+                // Received but not yet accepted: the repeat is told to retry, as one that
+                // came a moment after the first, in its own transaction, would be.
+                results[index] = Some(Received::Repeat(InboxEntry {
+                    id,
+                    received_at: first.received_at.clone(),
+                    channel: first.channel.clone(),
+                    state: InboxState::Received,
+                    report_id: None,
+                    error_code: None,
+                    error_message: None,
+                    deliveries: repeat as i64 + 1,
+                }));
+            }
+        }
+    }
+    results
+        .into_iter()
+        .map(|result| {
+            result.ok_or_else(|| StoreError::Corrupt("a delivery was not stored".to_string()))
+        })
+        .collect()
+}
+
+/// Same sender, same words, same place, same day: one report however often it is delivered.
+fn report_fingerprint(
+    vault: &Vault,
+    source_id: Option<&SourceId>,
+    report: &NewReport,
+    received_at: &str,
+) -> String {
+    vault.fingerprint(
+        "report",
+        format!(
+            "{}\n{}\n{}\n{}",
+            source_id.map_or("", SourceId::as_str),
+            normalise(&report.text),
+            report.place.name.as_deref().unwrap_or_default(),
+            &received_at[..10],
+        )
+        .as_bytes(),
+    )
+}
+
+/// The audit entry recording that a report was received.
+fn receipt_event(report: &NewReport, source_id: Option<&SourceId>, report_id: i64) -> AuditEvent {
+    AuditEvent {
+        actor: source_id.map_or_else(
+            || format!("channel:{}", channel_name(report.channel)),
+            |s| s.to_string(),
+        ),
+        action: "report.receive".to_string(),
+        entity: format!("report:{report_id}"),
+        before: None,
+        after: Some(
+            json!({
+                "channel": channel_name(report.channel),
+                "situation": report.place.situation.as_ref().map(SituationId::as_str),
+                "place_state": report.place.state,
+                "verification": "triage",
+                "tlp": report.tlp.as_str(),
+            })
+            .to_string(),
+        ),
+    }
+}
+
+/// [`Store::accept`]'s write: source, report, inbox link and audit entry.
+pub(crate) struct AcceptWrite {
+    vault: Vault,
+    inbox_id: Option<i64>,
+    report: NewReport,
+    now: OffsetDateTime,
+}
+
+impl Write for AcceptWrite {
+    type Output = Accepted;
+
+    fn run<'t>(
+        &'t self,
+        tx: &'t mut Transaction<'static, Any>,
+        batch: &'t mut Batch,
+    ) -> BoxFuture<'t, Result<Accepted, StoreError>> {
+        let AcceptWrite {
+            vault,
+            inbox_id,
+            report,
+            now,
+        } = self;
+        let (vault, inbox_id, now) = (vault, *inbox_id, *now);
+        Box::pin(async move {
+            let source_id = match &report.sender {
+                Some(contact) => {
+                    Some(find_or_create_source(tx, vault, report.channel, contact, now).await?)
+                }
+                None => None,
+            };
+            let received_at = timestamp_text(now);
+            let fingerprint = report_fingerprint(vault, source_id.as_ref(), report, &received_at);
+            if let Some(situation) = &report.place.situation {
+                crate::situations::ensure_country(tx, situation).await?;
+            }
+            let inserted = sqlx::query(
+                "INSERT INTO reports (source_id, channel, text, place_name, latitude, longitude, situation_id, \
+                 place_state, observed_at, received_at, language, credibility, tlp, verification, fingerprint, \
+                 external_ref, details_json) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+                 ON CONFLICT DO NOTHING RETURNING id",
+            )
+            .bind(source_id.as_ref().map(SourceId::as_str))
+            .bind(channel_name(report.channel))
+            .bind(&report.text)
+            .bind(report.place.name.as_deref())
+            .bind(report.place.point.map(|p| p.0))
+            .bind(report.place.point.map(|p| p.1))
+            .bind(report.place.situation.as_ref().map(SituationId::as_str))
+            .bind(report.place.state)
+            .bind(report.observed_at.map(timestamp_text))
+            .bind(&received_at)
+            .bind(report.language.as_deref())
+            .bind(i64::from(report.credibility.number()))
+            .bind(report.tlp.as_str())
+            .bind(VerificationState::Triage.as_str())
+            .bind(&fingerprint)
+            .bind(report.external_ref.as_deref())
+            .bind(report.details_json.as_deref())
+            .fetch_optional(&mut **tx)
+            .await?;
+            let (report_id, duplicate) = match inserted {
+                Some(row) => (row.try_get::<i64, _>("id")?, false),
+                None => {
+                    let row = sqlx::query(
+                        "SELECT id FROM reports WHERE fingerprint = $1 OR external_ref = $2",
+                    )
+                    .bind(&fingerprint)
+                    .bind(report.external_ref.as_deref())
+                    .fetch_one(&mut **tx)
+                    .await?;
+                    (row.try_get::<i64, _>("id")?, true)
+                }
+            };
+            // The inbox link and the audit entry are written with the rest of the batch.
+            if let Some(inbox_id) = inbox_id {
+                batch.accept_inbox(inbox_id, report_id);
+            }
+            if !duplicate {
+                batch
+                    .audit
+                    .append(
+                        tx,
+                        receipt_event(report, source_id.as_ref(), report_id),
+                        now,
+                    )
+                    .await?;
+            }
+            Ok(Accepted {
+                report_id,
+                source_id,
+                duplicate,
+            })
+        })
+    }
+}
+
+/// The columns of a report row, in the order [`accept_together`] binds them.
+const REPORT_COLUMNS: usize = 17;
+
+/// Stores the reports of one group commit that have no sender (API submissions, partner
+/// systems) with one insert, with the outcome each would have had alone, in order: a report
+/// whose fingerprint or dataset reference matches one held before, or one earlier in the
+/// batch, is a duplicate of that one. Audit entries are chained in the order of the batch.
+pub(crate) async fn accept_together(
+    tx: &mut Transaction<'static, Any>,
+    backend: crate::Backend,
+    batch: &mut Batch,
+    writes: &[&AcceptWrite],
+) -> Result<Vec<Accepted>, StoreError> {
+    // 17 values a row: 1,000 rows stay under both engines' parameter limits.
+    const CHUNK: usize = 1_000;
+    struct Row<'w> {
+        write: &'w AcceptWrite,
+        received_at: String,
+        fingerprint: String,
+        /// The earlier report of the batch this one repeats.
+        repeats: Option<usize>,
+    }
+    let mut rows: Vec<Row> = Vec::with_capacity(writes.len());
+    let mut by_fingerprint: HashMap<String, usize> = HashMap::new();
+    let mut by_reference: HashMap<&str, usize> = HashMap::new();
+    for (index, write) in writes.iter().enumerate() {
+        let received_at = timestamp_text(write.now);
+        let fingerprint = report_fingerprint(&write.vault, None, &write.report, &received_at);
+        let reference = write.report.external_ref.as_deref();
+        let repeats = by_fingerprint
+            .get(&fingerprint)
+            .or_else(|| reference.and_then(|r| by_reference.get(r)))
+            .copied();
+        if repeats.is_none() {
+            by_fingerprint.insert(fingerprint.clone(), index);
+            if let Some(reference) = reference {
+                by_reference.insert(reference, index);
+            }
+        }
+        rows.push(Row {
+            write,
+            received_at,
+            fingerprint,
+            repeats,
+        });
+    }
+    let mut situations: Vec<&SituationId> = rows
+        .iter()
+        .filter(|row| row.repeats.is_none())
+        .filter_map(|row| row.write.report.place.situation.as_ref())
+        .collect();
+    situations.sort();
+    situations.dedup();
+    for situation in situations {
+        crate::situations::ensure_country(tx, situation).await?;
+    }
+    // The first of each: inserted unless held before.
+    let firsts: Vec<&Row> = rows.iter().filter(|row| row.repeats.is_none()).collect();
+    let mut inserted: HashMap<String, i64> = HashMap::new();
+    for chunk in firsts.chunks(CHUNK) {
+        let sql = format!(
+            "INSERT INTO reports (source_id, channel, text, place_name, latitude, longitude, situation_id, \
+             place_state, observed_at, received_at, language, credibility, tlp, verification, fingerprint, \
+             external_ref, details_json) VALUES {} ON CONFLICT DO NOTHING RETURNING id, fingerprint",
+            crate::values_placeholders(backend, chunk.len(), REPORT_COLUMNS)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            let report = &row.write.report;
+            query = query
+                .bind(None::<String>)
+                .bind(channel_name(report.channel))
+                .bind(&report.text)
+                .bind(report.place.name.as_deref())
+                .bind(report.place.point.map(|p| p.0))
+                .bind(report.place.point.map(|p| p.1))
+                .bind(report.place.situation.as_ref().map(SituationId::as_str))
+                .bind(report.place.state)
+                .bind(report.observed_at.map(timestamp_text))
+                .bind(&row.received_at)
+                .bind(report.language.as_deref())
+                .bind(i64::from(report.credibility.number()))
+                .bind(report.tlp.as_str())
+                .bind(VerificationState::Triage.as_str())
+                .bind(&row.fingerprint)
+                .bind(report.external_ref.as_deref())
+                .bind(report.details_json.as_deref());
+        }
+        for returned in query.fetch_all(&mut **tx).await? {
+            inserted.insert(returned.try_get("fingerprint")?, returned.try_get("id")?);
+        }
+    }
+    // In the order of the batch: which report each is, the inbox link, the audit entry.
+    let mut results: Vec<Accepted> = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let (report_id, duplicate) = match row.repeats {
+            Some(first) => (results[first].report_id, true),
+            None => match inserted.get(&row.fingerprint) {
+                Some(&id) => (id, false),
+                None => {
+                    let held = sqlx::query(
+                        "SELECT id FROM reports WHERE fingerprint = $1 OR external_ref = $2",
+                    )
+                    .bind(&row.fingerprint)
+                    .bind(row.write.report.external_ref.as_deref())
+                    .fetch_one(&mut **tx)
+                    .await?;
+                    (held.try_get::<i64, _>("id")?, true)
+                }
+            },
+        };
+        if let Some(inbox_id) = row.write.inbox_id {
+            batch.accept_inbox(inbox_id, report_id);
+        }
+        if !duplicate {
+            batch
+                .audit
+                .append(
+                    tx,
+                    receipt_event(&row.write.report, None, report_id),
+                    row.write.now,
+                )
+                .await?;
+        }
+        results.push(Accepted {
+            report_id,
+            source_id: None,
+            duplicate,
+        });
+    }
+    Ok(results)
 }

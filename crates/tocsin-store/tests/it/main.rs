@@ -385,6 +385,115 @@ async fn a_repeated_delivery_is_stored_once_and_answered_as_the_first(db: Db) {
     assert_eq!(store.open_payload(&vault, inbox_id).await.unwrap(), payload);
 }
 
+// Group commit: deliveries and reports that arrive together share one transaction; repeats
+// inside that transaction must still be found, and the audit chain must stay one chain.
+async fn repeats_arriving_together_are_stored_once(db: Db) {
+    let store = db.open().await;
+    let vault = vault();
+    // 20 messages, each delivered three times at once by a retrying gateway.
+    let deliveries: Vec<_> = (0..60)
+        .map(|n| {
+            let (store, vault) = (store.clone(), vault.clone());
+            tokio::spawn(async move {
+                let key = format!("twilio:SM{}", n % 20);
+                let payload = format!("Body=report+{}&MessageSid=SM{}", n % 20, n % 20);
+                let received = store
+                    .receive(&vault, delivery(Some(&key), payload.as_bytes()), NOW)
+                    .await
+                    .unwrap();
+                (n % 20, received)
+            })
+        })
+        .collect();
+    let mut new = BTreeMap::new();
+    let mut repeats = 0;
+    for task in deliveries {
+        match task.await.unwrap() {
+            (message, Received::New(inbox_id)) => {
+                assert!(
+                    new.insert(message, inbox_id).is_none(),
+                    "message {message} stored twice"
+                );
+            }
+            (_, Received::Repeat(_)) => repeats += 1,
+        }
+    }
+    assert_eq!((new.len(), repeats), (20, 40));
+    for inbox_id in new.values() {
+        assert_eq!(store.inbox_entry(*inbox_id).await.unwrap().deliveries, 3);
+    }
+    // Each message accepted twice at once (as after a retry under a new message id): one
+    // report each, and one audit entry each.
+    let accepts: Vec<_> = new
+        .iter()
+        .flat_map(|(message, inbox_id)| [(*message, Some(*inbox_id)), (*message, None)])
+        .map(|(message, inbox_id)| {
+            let (store, vault) = (store.clone(), vault.clone());
+            tokio::spawn(async move {
+                let text = format!("armed men seen, report {message}");
+                let accepted = store
+                    .accept(&vault, inbox_id, sms_report("+211912345678", &text), NOW)
+                    .await
+                    .unwrap();
+                (message, accepted)
+            })
+        })
+        .collect();
+    let mut reports: BTreeMap<u64, Vec<i64>> = BTreeMap::new();
+    for task in accepts {
+        let (message, accepted) = task.await.unwrap();
+        reports.entry(message).or_default().push(accepted.report_id);
+    }
+    for (message, ids) in &reports {
+        assert_eq!(ids[0], ids[1], "message {message} became two reports");
+    }
+    let audit = store.verify_audit().await.unwrap();
+    assert_eq!(audit.first_break, None);
+    assert_eq!(audit.entries, 20, "one report.receive entry per report");
+
+    // Reports without a sender (the API) are stored together: the same text twice, or the
+    // same partner reference under different texts, is one report.
+    let api_accepts: Vec<_> = (0..40u64)
+        .map(|n| {
+            let (store, vault) = (store.clone(), vault.clone());
+            tokio::spawn(async move {
+                let mut report = sms_report("+211912345678", "");
+                report.sender = None;
+                report.channel = Channel::Api;
+                let message = n % 20;
+                if message < 10 {
+                    report.text = format!("convoy seen, api report {message}");
+                } else {
+                    report.text = format!("convoy seen, api report {message}, delivery {n}");
+                    report.external_ref = Some(format!("api:partner-{message}"));
+                }
+                let accepted = store.accept(&vault, None, report, NOW).await.unwrap();
+                (message, accepted)
+            })
+        })
+        .collect();
+    let mut api_reports: BTreeMap<u64, Vec<(i64, bool)>> = BTreeMap::new();
+    for task in api_accepts {
+        let (message, accepted) = task.await.unwrap();
+        assert_eq!(accepted.source_id, None);
+        api_reports
+            .entry(message)
+            .or_default()
+            .push((accepted.report_id, accepted.duplicate));
+    }
+    for (message, outcomes) in &api_reports {
+        assert_eq!(
+            outcomes[0].0, outcomes[1].0,
+            "api report {message} stored twice"
+        );
+        let new = outcomes.iter().filter(|(_, duplicate)| !duplicate).count();
+        assert_eq!(new, 1, "api report {message}: exactly one delivery is new");
+    }
+    let audit = store.verify_audit().await.unwrap();
+    assert_eq!(audit.first_break, None);
+    assert_eq!(audit.entries, 40, "one more entry per api report");
+}
+
 async fn a_retry_under_a_new_message_id_is_the_same_report(db: Db) {
     let store = db.open().await;
     let vault = vault();
@@ -518,6 +627,7 @@ contract!(
     unsupported_urls_say_what_to_use,
     a_repeated_delivery_is_stored_once_and_answered_as_the_first,
     a_retry_under_a_new_message_id_is_the_same_report,
+    repeats_arriving_together_are_stored_once,
     contacts_are_sealed_and_revealing_one_is_audited,
     unreadable_payloads_are_kept_with_their_reason,
 );

@@ -118,18 +118,35 @@ fn retried_webhooks_make_one_report_each_and_the_phone_number_stays_sealed() {
     );
 
     // Every file of the database (main file, WAL, shared memory) and the whole log.
-    let mut haystacks = vec![("log".to_string(), std::fs::read(&log).unwrap())];
-    for entry in std::fs::read_dir(sandbox.data_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        if path
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with("tocsin.db")
-        {
-            haystacks.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+    // SQLite removes the WAL and shared-memory files a moment after the last connection
+    // closes; a file that vanishes between listing and reading means the files are read again.
+    let read_database_files = || -> std::io::Result<Vec<(String, Vec<u8>)>> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(sandbox.data_dir())? {
+            let path = entry?.path();
+            if path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("tocsin.db")
+            {
+                files.push((path.display().to_string(), std::fs::read(&path)?));
+            }
         }
-    }
+        Ok(files)
+    };
+    let database_files = (0..20)
+        .find_map(|_| match read_database_files() {
+            Ok(files) => Some(files),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                None
+            }
+            Err(error) => panic!("cannot read the database files: {error}"),
+        })
+        .expect("the database files stop changing");
+    let mut haystacks = vec![("log".to_string(), std::fs::read(&log).unwrap())];
+    haystacks.extend(database_files);
     assert!(haystacks.len() >= 2, "the database file was found");
     assert!(haystacks[0].1.len() > 1000, "the trace log is not empty");
     for phone in [TWILIO_PHONE, SMSSYNC_PHONE] {
