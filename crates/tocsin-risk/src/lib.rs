@@ -35,6 +35,7 @@ pub mod glmnet;
 pub mod metrics;
 pub mod model;
 mod rng;
+pub mod tuned;
 
 pub use backtest::{
     backtest, backtest_models, BacktestForecast, BacktestOptions, BacktestReport, OnsetForecast,
