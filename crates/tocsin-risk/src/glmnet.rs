@@ -29,7 +29,7 @@
 //!   step is taken without that pass, its effect on the gradients carried by the Gram matrix.
 //!   Fitted probabilities are clamped to 0/1 beyond |eta| = log(1/pmin - 1), pmin = 1e-9.
 //! - **Cross-validation** (`cv.glmnet`): folds `sample(rep(1:10, length = n))` drawn with R's own
-//!   generator ([`crate::rng`]), so the same seed gives R's very folds; each fold fits its own
+//!   generator (`crate::rng`), so the same seed gives R's very folds; each fold fits its own
 //!   lambda path (as glmnet 4.x does) and its coefficients are interpolated at the full data's
 //!   lambdas (`lambda.interp`); the held-out binomial deviance uses probabilities clamped to
 //!   [1e-5, 1 - 1e-5]; the per-fold means are averaged with fold sizes as weights; lambda.min is

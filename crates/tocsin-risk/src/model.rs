@@ -102,8 +102,8 @@ impl ModelName {
                 gbm_settings(options)
             ),
             ModelName::Tuned => format!(
-                "mixture of [{}] and [{}, depth {:?}], elastic-net weight {:?}, chosen per \
-                 window by inner AUC on windows from {}",
+                "mixture of [{}] and [{}], tree depth from {:?} and elastic-net weight from \
+                 {:?} chosen per window by inner AUC on windows from {}",
                 enet_settings(options),
                 gbm_settings(options),
                 tuned::DEPTHS,

@@ -16,8 +16,8 @@
 //! positive inner rows the default is kept.
 //!
 //! Because the members of inner window L' are the same whichever outer window asks (same rows,
-//! same seed), a backtest computes them once ([`history`]) and every outer window chooses from
-//! the part of that history it may see ([`choose`]).
+//! same seed), a backtest computes them once (`history`) and every outer window chooses from
+//! the part of that history it may see (`choose`).
 
 use rayon::prelude::*;
 
