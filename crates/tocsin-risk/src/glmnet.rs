@@ -373,11 +373,11 @@ impl<'a> Solver<'a> {
     }
 
     /// New IRLS weights and residuals at the current coefficients, with the gradient of every
-    /// usable predictor, in one pass over the rows by blocks small enough to stay in cache.
+    /// strong predictor, in one pass over the rows by blocks small enough to stay in cache.
     fn reweight(&mut self, fmax: f64) {
         const BLOCK: usize = 256;
         let (intercept, weight) = (self.intercept, self.weight);
-        for k in 0..self.p {
+        for &k in &self.strong_list {
             self.gradient[k] = 0.0;
         }
         self.weight_sum = 0.0;
@@ -412,10 +412,8 @@ impl<'a> Solver<'a> {
             }
             self.weight_sum += v.iter().sum::<f64>();
             self.residual_sum += r.iter().sum::<f64>();
-            for k in 0..self.p {
-                if self.usable[k] {
-                    self.gradient[k] += dot(r, &self.x.column(k)[start..end]);
-                }
+            for &k in &self.strong_list {
+                self.gradient[k] += dot(r, &self.x.column(k)[start..end]);
             }
             start = end;
         }
@@ -513,6 +511,9 @@ impl<'a> Solver<'a> {
                 if self.strong[k] || !self.usable[k] {
                     continue;
                 }
+                // Screened-out gradients are computed only here, from the residuals of the
+                // last reweighting.
+                self.gradient[k] = dot(&self.r, self.x.column(k));
                 self.abs_grad[k] = self.gradient[k].abs();
                 if self.abs_grad[k] > l1 {
                     self.strong[k] = true;
