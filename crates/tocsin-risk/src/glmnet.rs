@@ -234,10 +234,12 @@ struct Solver<'a> {
     strong: Vec<bool>,
     /// The strong set as a list, in predictor order.
     strong_list: Vec<usize>,
-    /// Weighted Gram matrix of the strong set at the current IRLS weights, `p * p`, row k
-    /// holding `sum(v * x_k * x_j)` for the strong j (glmnet's covariance updating).
+    /// Weighted Gram matrix of the strong set, `p * p`, row k holding `sum(v * x_k * x_j)`
+    /// for the strong j (glmnet's covariance updating). The weights v are those of the IRLS
+    /// step it was computed at, which may lag the current ones (see [`REFRESH_RATIO`]).
     gram: Vec<f64>,
-    /// `sum(v * x_k)`: how the intercept's move shifts predictor k's gradient.
+    /// `sum(v * x_k)` at the Gram matrix's weights: how the intercept's move shifts predictor
+    /// k's gradient.
     weighted_sums: Vec<f64>,
     /// `sum(r * x_k)` for the strong k, kept current as coefficients move.
     gradient: Vec<f64>,
