@@ -82,6 +82,18 @@ pub struct BacktestReport {
     /// Every forecast the backtest made, by the year of the data it used.
     #[serde(skip)]
     pub forecasts: Vec<BacktestForecast>,
+    /// For the `tuned` model, what each training window chose (empty for the others).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tuned_choices: Vec<TunedChoice>,
+}
+
+/// The candidate the `tuned` model chose in one training window ([`crate::tuned`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TunedChoice {
+    pub last_training_year: i32,
+    /// The elastic net's weight; the trees get the rest.
+    pub enet_weight: f64,
+    pub tree_depth: usize,
 }
 
 /// One onset year's line of the per-year table.
@@ -193,7 +205,7 @@ pub fn backtest_models(
                 .iter()
                 .flat_map(|by_model| by_model[m].iter().cloned())
                 .collect();
-            score(
+            let mut report = score(
                 &panel,
                 model,
                 options,
@@ -201,7 +213,21 @@ pub fn backtest_models(
                 first,
                 last,
                 last_data_year,
-            )
+            );
+            if let (ModelName::Tuned, Some(history)) = (model, &history) {
+                report.tuned_choices = windows
+                    .iter()
+                    .map(|&last_year| {
+                        let choice = tuned::choose(history, last_year);
+                        TunedChoice {
+                            last_training_year: last_year,
+                            enet_weight: choice.enet_weight,
+                            tree_depth: choice.depth,
+                        }
+                    })
+                    .collect();
+            }
+            report
         })
         .collect())
 }
@@ -415,5 +441,6 @@ fn score(
         onset_forecasts,
         reliability,
         forecasts,
+        tuned_choices: Vec::new(),
     }
 }

@@ -42,7 +42,7 @@ pub mod tuned;
 
 pub use backtest::{
     backtest, backtest_models, BacktestForecast, BacktestOptions, BacktestReport, OnsetForecast,
-    YearScore,
+    TunedChoice, YearScore,
 };
 pub use data::{DERIVED_FEATURES, EWP_PREDICTORS, OUTCOME};
 pub use error::RiskError;

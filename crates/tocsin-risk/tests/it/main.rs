@@ -271,4 +271,15 @@ fn the_tuned_model_is_reported_honestly() {
     assert!(tuned.auc > enet.auc, "{}", summary(tuned));
     assert!(tuned.log_loss < enet.log_loss, "{}", summary(tuned));
     assert!(tuned.caught_10 >= 15, "{}", summary(tuned));
+    // Every window's choice is reported, and lies in the grid written down in advance.
+    assert_eq!(tuned.tuned_choices.len(), 31);
+    for choice in &tuned.tuned_choices {
+        println!(
+            "  trained through {}: elastic-net weight {}, depth {}",
+            choice.last_training_year, choice.enet_weight, choice.tree_depth
+        );
+        assert!(tocsin_risk::tuned::ENET_WEIGHTS.contains(&choice.enet_weight));
+        assert!(tocsin_risk::tuned::DEPTHS.contains(&choice.tree_depth));
+    }
+    assert!(report(ModelName::EwpEnet).tuned_choices.is_empty());
 }
