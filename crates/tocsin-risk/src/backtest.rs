@@ -26,6 +26,7 @@ use tocsin_domain::{CountryYear, SituationId};
 use crate::data::Panel;
 use crate::metrics::{self, ReliabilityBin};
 use crate::model::{self, ModelName, ModelOptions};
+use crate::tuned;
 use crate::RiskError;
 
 /// What to run. [`Default`] is EWP's protocol.
@@ -81,6 +82,18 @@ pub struct BacktestReport {
     /// Every forecast the backtest made, by the year of the data it used.
     #[serde(skip)]
     pub forecasts: Vec<BacktestForecast>,
+    /// For the `tuned` model, what each training window chose (empty for the others).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tuned_choices: Vec<TunedChoice>,
+}
+
+/// The candidate the `tuned` model chose in one training window ([`crate::tuned`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TunedChoice {
+    pub last_training_year: i32,
+    /// The elastic net's weight; the trees get the rest.
+    pub enet_weight: f64,
+    pub tree_depth: usize,
 }
 
 /// One onset year's line of the per-year table.
@@ -167,10 +180,22 @@ pub fn backtest_models(
     for &last_year in &windows {
         usable_rows(&panel, last_year)?;
     }
+    // The tuned model's inner windows, computed once for every outer window to choose from.
+    let history = models
+        .contains(&ModelName::Tuned)
+        .then(|| tuned::history(&panel, &options.model, last));
     // Per window, one list of forecasts per model.
     let per_window: Vec<Vec<Vec<BacktestForecast>>> = windows
         .par_iter()
-        .map(|&last_year| window(&panel, models, &options.model, last_year))
+        .map(|&last_year| {
+            window(
+                &panel,
+                models,
+                &options.model,
+                last_year,
+                history.as_deref(),
+            )
+        })
         .collect::<Result<_, _>>()?;
     Ok(models
         .iter()
@@ -180,7 +205,7 @@ pub fn backtest_models(
                 .iter()
                 .flat_map(|by_model| by_model[m].iter().cloned())
                 .collect();
-            score(
+            let mut report = score(
                 &panel,
                 model,
                 options,
@@ -188,7 +213,21 @@ pub fn backtest_models(
                 first,
                 last,
                 last_data_year,
-            )
+            );
+            if let (ModelName::Tuned, Some(history)) = (model, &history) {
+                report.tuned_choices = windows
+                    .iter()
+                    .map(|&last_year| {
+                        let choice = tuned::choose(history, last_year);
+                        TunedChoice {
+                            last_training_year: last_year,
+                            enet_weight: choice.enet_weight,
+                            tree_depth: choice.depth,
+                        }
+                    })
+                    .collect();
+            }
+            report
         })
         .collect())
 }
@@ -217,12 +256,13 @@ fn usable_rows(panel: &Panel, last_year: i32) -> Result<(Vec<usize>, Vec<usize>)
 }
 
 /// Trains on years <= `last_year` and forecasts from the data of `last_year + 2`, for each
-/// model.
+/// model. The tuned model takes its members and choice from `history`.
 fn window(
     panel: &Panel,
     models: &[ModelName],
     options: &ModelOptions,
     last_year: i32,
+    history: Option<&[tuned::InnerWindow]>,
 ) -> Result<Vec<Vec<BacktestForecast>>, RiskError> {
     let (training, scoring) = usable_rows(panel, last_year)?;
     let data_year = last_year + 2;
@@ -230,13 +270,38 @@ fn window(
         .iter()
         .map(|&i| model::feature_row(panel, i))
         .collect();
-    let trained = model::train_many(panel, &training, models, options, last_year)?;
-    Ok(trained
+    let untuned: Vec<ModelName> = models
         .iter()
-        .map(|trained| {
-            let probabilities: Vec<f64> = rows.iter().map(|row| trained.probability(row)).collect();
+        .copied()
+        .filter(|m| *m != ModelName::Tuned)
+        .collect();
+    let mut trained =
+        model::train_many(panel, &training, &untuned, options, last_year)?.into_iter();
+    models
+        .iter()
+        .map(|&model| {
+            let probabilities: Vec<f64> = match (model, history) {
+                (ModelName::Tuned, Some(history)) => {
+                    match tuned::window_forecast(history, last_year) {
+                        Some((_, window, probabilities)) if window.rows == scoring => probabilities,
+                        _ => {
+                            let fitted =
+                                tuned::train_with(panel, &training, options, last_year, history)?;
+                            rows.iter().map(|row| fitted.probability(row)).collect()
+                        }
+                    }
+                }
+                (ModelName::Tuned, None) => {
+                    let fitted = tuned::train(panel, &training, options, last_year)?;
+                    rows.iter().map(|row| fitted.probability(row)).collect()
+                }
+                _ => {
+                    let fitted = trained.next().expect("one fit per untuned model");
+                    rows.iter().map(|row| fitted.probability(row)).collect()
+                }
+            };
             let ranks = metrics::descending_min_ranks(&probabilities);
-            scoring
+            Ok(scoring
                 .iter()
                 .zip(probabilities)
                 .zip(ranks)
@@ -248,9 +313,9 @@ fn window(
                     rank,
                     outcome: panel.outcome[i] > 0.5,
                 })
-                .collect()
+                .collect())
         })
-        .collect())
+        .collect()
 }
 
 fn score(
@@ -376,5 +441,6 @@ fn score(
         onset_forecasts,
         reliability,
         forecasts,
+        tuned_choices: Vec::new(),
     }
 }

@@ -16,6 +16,7 @@ use tocsin_domain::{CountryYear, SituationId};
 use crate::data::{FeatureSet, Panel};
 use crate::metrics;
 use crate::model::{self, ModelName, ModelOptions, Trained};
+use crate::tuned;
 use crate::RiskError;
 
 /// What to compute. [`Default`] shows five drivers per country.
@@ -98,10 +99,14 @@ pub fn forecast(
     options: &ForecastOptions,
 ) -> Result<Forecast, RiskError> {
     let panel = Panel::build(rows)?;
-    let current = predict_year(&panel, model, &options.model, year)?;
+    // The tuned model's inner windows, shared by this year's and last year's forecasts.
+    let history =
+        (model == ModelName::Tuned).then(|| tuned::history(&panel, &options.model, year - 4));
+    let history = history.as_deref();
+    let current = predict_year(&panel, model, &options.model, year, history)?;
     // Last year's forecast is context, not a requirement: a first year simply has none.
     let previous: HashMap<SituationId, (f64, usize)> =
-        match predict_year(&panel, model, &options.model, year - 1) {
+        match predict_year(&panel, model, &options.model, year - 1, history) {
             Ok(previous) => previous
                 .rows
                 .iter()
@@ -174,6 +179,7 @@ fn predict_year(
     model: ModelName,
     options: &ModelOptions,
     year: i32,
+    history: Option<&[tuned::InnerWindow]>,
 ) -> Result<YearPrediction, RiskError> {
     let rows = panel.forecast_rows(year);
     if rows.is_empty() {
@@ -191,7 +197,12 @@ fn predict_year(
             detail: format!("no complete rows up to {}", year - 2),
         });
     }
-    let trained = model::train(panel, &training, model, options, year - 2)?;
+    let trained = match history {
+        Some(history) if model == ModelName::Tuned => {
+            tuned::train_with(panel, &training, options, year - 2, history)?
+        }
+        _ => model::train(panel, &training, model, options, year - 2)?,
+    };
     let probabilities: Vec<f64> = rows
         .iter()
         .map(|&i| trained.probability(&model::feature_row(panel, i)))

@@ -16,6 +16,7 @@ use crate::data::{FeatureSet, Panel, EWP_PREDICTORS};
 use crate::gbm::{self, GbmModel, GbmOptions};
 use crate::glmnet::{self, ElasticNetModel, ElasticNetOptions, PathError};
 use crate::rng::RRng;
+use crate::tuned;
 use crate::RiskError;
 #[cfg(test)]
 use tocsin_domain::CountryYear;
@@ -30,11 +31,19 @@ pub enum ModelName {
     Gbm,
     /// Mean of the `ewp-enet` and `gbm` probabilities (the default).
     Ensemble,
+    /// Mixture of `ewp-enet` and boosted trees whose weight and tree depth are chosen inside
+    /// each training window ([`crate::tuned`]).
+    Tuned,
 }
 
 impl ModelName {
     /// Every model, the default first.
-    pub const ALL: [ModelName; 3] = [ModelName::Ensemble, ModelName::EwpEnet, ModelName::Gbm];
+    pub const ALL: [ModelName; 4] = [
+        ModelName::Ensemble,
+        ModelName::EwpEnet,
+        ModelName::Gbm,
+        ModelName::Tuned,
+    ];
 
     /// The model used when none is named.
     pub const DEFAULT: ModelName = ModelName::Ensemble;
@@ -44,6 +53,7 @@ impl ModelName {
             ModelName::EwpEnet => "ewp-enet",
             ModelName::Gbm => "gbm",
             ModelName::Ensemble => "ensemble",
+            ModelName::Tuned => "tuned",
         }
     }
 
@@ -61,6 +71,10 @@ impl ModelName {
                 "gradient-boosted trees (300 depth-3 trees) on the 39 predictors and 4 derived \
                  ones"
             }
+            ModelName::Tuned => {
+                "mixture of ewp-enet and boosted trees, weight and tree depth chosen inside each \
+                 training window on earlier years only"
+            }
         }
     }
 
@@ -73,7 +87,7 @@ impl ModelName {
     pub fn features(self) -> FeatureSet {
         match self {
             ModelName::EwpEnet => FeatureSet::Ewp,
-            ModelName::Gbm | ModelName::Ensemble => FeatureSet::EwpDerived,
+            ModelName::Gbm | ModelName::Ensemble | ModelName::Tuned => FeatureSet::EwpDerived,
         }
     }
 
@@ -86,6 +100,15 @@ impl ModelName {
                 "mean of [{}] and [{}]",
                 enet_settings(options),
                 gbm_settings(options)
+            ),
+            ModelName::Tuned => format!(
+                "mixture of [{}] and [{}], tree depth from {:?} and elastic-net weight from \
+                 {:?} chosen per window by inner AUC on windows from {}",
+                enet_settings(options),
+                gbm_settings(options),
+                tuned::DEPTHS,
+                tuned::ENET_WEIGHTS,
+                tuned::HISTORY_START
             ),
         };
         format!(
@@ -259,6 +282,7 @@ pub(crate) fn train(
             );
             Ok(ensemble(enet?, gbm?))
         }
+        ModelName::Tuned => tuned::train(panel, rows, options, last_year),
     }
 }
 
@@ -284,18 +308,19 @@ pub(crate) fn train_many(
     };
     let (enet, gbm) = rayon::join(|| fit(ModelName::EwpEnet), || fit(ModelName::Gbm));
     let (enet, gbm) = (enet?, gbm?);
-    Ok(models
+    models
         .iter()
         .map(|model| match model {
-            ModelName::EwpEnet => enet.clone(),
-            ModelName::Gbm => gbm.clone(),
+            ModelName::EwpEnet => enet.clone().map(Ok),
+            ModelName::Gbm => gbm.clone().map(Ok),
             ModelName::Ensemble => match (&enet, &gbm) {
-                (Some(enet), Some(gbm)) => Some(ensemble(enet.clone(), gbm.clone())),
+                (Some(enet), Some(gbm)) => Some(Ok(ensemble(enet.clone(), gbm.clone()))),
                 _ => None,
             },
+            ModelName::Tuned => Some(tuned::train(panel, rows, options, last_year)),
         })
         .map(|trained| trained.expect("every requested base model was trained"))
-        .collect())
+        .collect()
 }
 
 /// The default ensemble: equal weights, fixed in advance (see the module documentation).
@@ -430,7 +455,7 @@ mod tests {
         let error = "forest".parse::<ModelName>().unwrap_err();
         assert_eq!(
             error.to_string(),
-            "unknown model \"forest\"; known models: ensemble, ewp-enet, gbm"
+            "unknown model \"forest\"; known models: ensemble, ewp-enet, gbm, tuned"
         );
         assert_eq!(ModelName::ALL[0], ModelName::DEFAULT);
     }

@@ -366,7 +366,8 @@ pub enum ReportsCommand {
 }
 
 /// Models: ewp-enet (the Early Warning Project's elastic net, reproduced), gbm (gradient-
-/// boosted trees), ensemble (the mean of both; the default).
+/// boosted trees), ensemble (the mean of both; the default), tuned (a mixture of both whose
+/// weight and tree depth are chosen inside each training window on earlier years only).
 #[derive(Debug, Subcommand)]
 pub enum RiskCommand {
     /// Fully-out-of-sample backtest (EWP's protocol): train on years <= L, forecast L+2
@@ -374,7 +375,7 @@ pub enum RiskCommand {
         /// The EWP country-year predictor file
         #[arg(long, value_name = "FILE")]
         data: PathBuf,
-        /// ewp-enet, gbm or ensemble [default: ensemble]
+        /// ewp-enet, gbm, ensemble or tuned [default: ensemble]
         #[arg(long)]
         model: Option<String>,
     },
@@ -387,7 +388,7 @@ pub enum RiskCommand {
         /// The last year of data to forecast from
         #[arg(long)]
         year: i32,
-        /// ewp-enet, gbm or ensemble [default: ensemble]
+        /// ewp-enet, gbm, ensemble or tuned [default: ensemble]
         #[arg(long)]
         model: Option<String>,
     },

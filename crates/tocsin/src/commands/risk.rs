@@ -73,6 +73,17 @@ pub async fn run(settings: &Settings, command: RiskCommand, json: bool) -> anyho
                 for bin in &r.reliability {
                     text.push_str(&format!("  {bin:?}\n"));
                 }
+                if !r.tuned_choices.is_empty() {
+                    text.push_str(
+                        "\nchosen inside each training window (elastic-net weight, tree depth):\n",
+                    );
+                    for c in &r.tuned_choices {
+                        text.push_str(&format!(
+                            "  trained through {}: {}, {}\n",
+                            c.last_training_year, c.enet_weight, c.tree_depth
+                        ));
+                    }
+                }
                 text.trim_end().to_string()
             })?;
             Ok(Outcome::Success)

@@ -69,3 +69,34 @@ fn bad_model_names_and_files_are_refused() {
     assert_eq!(code, 2);
     assert!(stderr.contains("battledeaths.log2"), "{stderr}");
 }
+
+#[test]
+fn a_forecast_year_missing_a_predictor_everywhere_is_refused_with_the_reason() {
+    let sandbox = Sandbox::create();
+    let text = std::fs::read_to_string(ewp_file()).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let names: Vec<&str> = header.split(',').collect();
+    let column = |name: &str| names.iter().position(|n| *n == name).unwrap();
+    let (year, growth) = (column("year"), column("gdppcgrowth"));
+    let mut broken = String::from(header);
+    broken.push('\n');
+    for line in lines {
+        let mut fields: Vec<&str> = line.split(',').collect();
+        if fields[year] == "2024" {
+            fields[growth] = "NA";
+        }
+        broken.push_str(&fields.join(","));
+        broken.push('\n');
+    }
+    let path = sandbox.dir.path().join("no-growth-2024.csv");
+    std::fs::write(&path, broken).unwrap();
+    let (code, stdout, stderr) = run(sandbox
+        .tocsin()
+        .args([
+            "risk", "forecast", "--model", "ewp-enet", "--year", "2024", "--data",
+        ])
+        .arg(&path));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stderr.contains("gdppcgrowth missing in 168"), "{stderr}");
+}
