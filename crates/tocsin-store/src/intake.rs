@@ -288,13 +288,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<VerificationState, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query("SELECT verification FROM reports WHERE id = $1")
-            .bind(report_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                what: format!("report {report_id}"),
-            })?;
+        let row = crate::reports::report_row(&mut tx, "verification", report_id).await?;
         let from: VerificationState = row
             .try_get::<String, _>("verification")?
             .parse()

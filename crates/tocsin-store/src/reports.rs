@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 use time::OffsetDateTime;
 use tocsin_domain::audit::AuditEvent;
 use tocsin_domain::{Credibility, Reliability, SituationId, SourceId, Tlp, VerificationState};
@@ -144,13 +144,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query("SELECT credibility, tlp FROM reports WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                what: format!("report {id}"),
-            })?;
+        let row = report_row(&mut tx, "credibility, tlp", id).await?;
         let credibility: i64 = row.try_get("credibility")?;
         let tlp: String = row.try_get("tlp")?;
         let new_credibility = grade
@@ -237,13 +231,7 @@ impl Store {
         let (low, high) = (report.min(other), report.max(other));
         let mut tx = self.pool.begin().await?;
         for id in [low, high] {
-            sqlx::query("SELECT id FROM reports WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| StoreError::NotFound {
-                    what: format!("report {id}"),
-                })?;
+            report_row(&mut tx, "id", id).await?;
         }
         let inserted = sqlx::query(
             "INSERT INTO corroborations (report_id, other_id, actor, at, note) \
@@ -287,15 +275,12 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(
-            "SELECT place_name, latitude, longitude, situation_id, place_state FROM reports WHERE id = $1",
+        let row = report_row(
+            &mut tx,
+            "place_name, latitude, longitude, situation_id, place_state",
+            id,
         )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| StoreError::NotFound {
-            what: format!("report {id}"),
-        })?;
+        .await?;
         let before = json!({
             "place_name": row.try_get::<Option<String>, _>("place_name")?,
             "latitude": row.try_get::<Option<f64>, _>("latitude")?,
@@ -371,6 +356,21 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// The `columns` of report `id`, read inside `tx`; `NotFound` if there is no such report.
+pub(crate) async fn report_row(
+    tx: &mut Transaction<'_, Any>,
+    columns: &str,
+    id: i64,
+) -> Result<AnyRow, StoreError> {
+    sqlx::query(&format!("SELECT {columns} FROM reports WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: format!("report {id}"),
+        })
 }
 
 /// The TLP markings an audience cleared for `clearance` may see, as an SQL list. The markings
