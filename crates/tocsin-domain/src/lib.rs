@@ -5,6 +5,7 @@
 //! Time, randomness and ids come in as parameters; embedded data (the country table, the
 //! indicator catalogue) is compiled in and parsed from strings.
 
+pub mod assessment;
 pub mod audit;
 pub mod catalogue;
 mod error;
@@ -16,6 +17,7 @@ pub mod situation;
 pub mod source;
 pub mod structural;
 
+pub use assessment::{CodingState, Confidence, FactorStatus, Trend, TriggerKind};
 pub use catalogue::{Catalogue, CrimeScope, Indicator, LegacyCategory, RiskFactor};
 pub use error::DomainError;
 pub use escalation::{Dimension, Stage};
