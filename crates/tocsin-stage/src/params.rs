@@ -99,7 +99,7 @@ impl Params {
             return bad("version must not be empty".into());
         }
         let e = &self.evidence;
-        if e.window_days <= 0 || !(e.half_life_days > 0.0) {
+        if e.window_days <= 0 || !e.half_life_days.is_finite() || e.half_life_days <= 0.0 {
             return bad("evidence.window_days and evidence.half_life_days must be positive".into());
         }
         for (name, value) in [
