@@ -118,6 +118,7 @@ fn convert(row: &mut Row<'_>, table: &HashMap<u16, &'static str>) -> Option<Data
         actors,
         fatalities: fatalities.ok()?,
         civilian_targeting,
+        civilian_deaths: None,
         text: row.text("notes").to_string(),
         source_ref: row.text("source").to_string(),
     })

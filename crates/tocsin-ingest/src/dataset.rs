@@ -44,6 +44,9 @@ pub struct DatasetEvent {
     pub fatalities: Option<u32>,
     /// Whether civilians were the deliberate target.
     pub civilian_targeting: bool,
+    /// Civilians among the dead, where the dataset counts them apart (UCDP does, in every kind
+    /// of violence; ACLED does not).
+    pub civilian_deaths: Option<u32>,
     /// What happened, in words: a headline or narrative notes.
     pub text: String,
     /// Where the dataset says it got the event from (a news outlet, an article).
@@ -70,13 +73,53 @@ pub(crate) struct Format {
     pub id_column: &'static str,
 }
 
-/// Reads every row of a CSV file with `convert`, refusing the file if any row has a problem.
+/// Reads every event of a dataset file with `convert`, refusing the file if any row has a
+/// problem or two rows share an event id.
 pub(crate) fn read_events(
     file: &str,
     bytes: &[u8],
     format: &Format,
     mut convert: impl FnMut(&mut Row<'_>) -> Option<DatasetEvent>,
 ) -> Result<DatasetFile, IngestError> {
+    // One event per line at most (notes may span lines): reserving avoids growing the set.
+    let capacity = bytes.iter().filter(|&&b| b == b'\n').count();
+    let mut seen_ids = FxHashSet::with_capacity_and_hasher(capacity, Default::default());
+    let events = read_rows(
+        file,
+        bytes,
+        format.description,
+        format.required_columns,
+        |row| {
+            let event = convert(row).filter(|_| !row.failed)?;
+            // Repeated ids would make the second row silently replace the first on import.
+            if !seen_ids.insert(event.event_id.clone()) {
+                let message = format!(
+                    "event id {} appears a second time; each event must have its own id",
+                    event.event_id
+                );
+                row.problem(format.id_column, message);
+                return None;
+            }
+            Some(event)
+        },
+    )?;
+    Ok(DatasetFile {
+        dataset: format.dataset,
+        sha256: sha256_hex(bytes),
+        events,
+    })
+}
+
+/// Reads every row of a CSV file with `convert`, refusing the file if any row has a problem.
+/// `description` says how a person would recognise the file, for the message when its header
+/// lacks one of `required_columns`.
+pub(crate) fn read_rows<T>(
+    file: &str,
+    bytes: &[u8],
+    description: &str,
+    required_columns: &[&str],
+    mut convert: impl FnMut(&mut Row<'_>) -> Option<T>,
+) -> Result<Vec<T>, IngestError> {
     let mut problems = Problems::default();
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true) // field counts are checked here, with a message that names the line
@@ -89,8 +132,7 @@ pub(crate) fn read_events(
         }
     };
     let columns = Columns::new(&headers);
-    let missing: Vec<&str> = format
-        .required_columns
+    let missing: Vec<&str> = required_columns
         .iter()
         .copied()
         .filter(|name| columns.index(name).is_none())
@@ -103,17 +145,16 @@ pub(crate) fn read_events(
                 "the header lacks required column{} {}; is this {}?",
                 if missing.len() == 1 { "" } else { "s" },
                 missing.join(", "),
-                format.description
+                description
             ),
         );
         return Err(problems.into_error(file));
     }
 
-    // One event per line at most (notes may span lines): reserving avoids copying a growing
-    // vector of large events several times over.
+    // One row per line at most (notes may span lines): reserving avoids copying a growing
+    // vector of large rows several times over.
     let capacity = bytes.iter().filter(|&&b| b == b'\n').count();
-    let mut events = Vec::with_capacity(capacity);
-    let mut seen_ids = FxHashSet::with_capacity_and_hasher(capacity, Default::default());
+    let mut rows = Vec::with_capacity(capacity);
     let mut lines = LineCounter::new(bytes);
     let mut record = csv::StringRecord::new();
     loop {
@@ -147,37 +188,21 @@ pub(crate) fn read_events(
             problems: &mut problems,
             failed: false,
         };
-        let event = convert(&mut row);
-        let failed = row.failed;
-        let Some(event) = event.filter(|_| !failed) else {
-            continue;
-        };
-        // Repeated ids would make the second row silently replace the first on import.
-        if !seen_ids.insert(event.event_id.clone()) {
-            let at = columns.at(format.id_column);
-            problems.push(
-                line,
-                at,
-                format!(
-                    "event id {} appears a second time; each event must have its own id",
-                    event.event_id
-                ),
-            );
+        let converted = convert(&mut row);
+        if row.failed {
             continue;
         }
-        events.push(event);
+        if let Some(converted) = converted {
+            rows.push(converted);
+        }
     }
-    if events.is_empty() && problems.is_empty() {
+    if rows.is_empty() && problems.is_empty() {
         problems.push(2, None, "the file has a header but no rows");
     }
     if !problems.is_empty() {
         return Err(problems.into_error(file));
     }
-    Ok(DatasetFile {
-        dataset: format.dataset,
-        sha256: sha256_hex(bytes),
-        events,
-    })
+    Ok(rows)
 }
 
 /// Line numbers from byte offsets, counted once through the file as records advance.

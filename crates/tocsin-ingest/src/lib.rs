@@ -7,12 +7,15 @@
 //! Dataset files: `ewp` (EWP country-years), `ucdp` (UCDP GED events), `acled` (ACLED events),
 //! the last two into the common [`DatasetEvent`] of `dataset`. Field reports: `webhook` (SMS
 //! gateway webhooks), `sms` (the structured SMS syntax and free text), `submission` (the JSON
-//! body of the reports API), `language` (which language a report is in).
+//! body of the reports API), `language` (which language a report is in). Historic data for the
+//! stage engine's check and for triggers: `history` (ACLED country-month counts, coups,
+//! electoral violence, EWP's mass-killing episodes).
 
 pub mod acled;
 mod contact;
 pub mod dataset;
 pub mod ewp;
+pub mod history;
 pub mod language;
 mod problem;
 pub mod sms;

@@ -89,6 +89,7 @@ fn convert(row: &mut Row<'_>, countries: &Countries) -> Option<DatasetEvent> {
     }
     let point = row.point("latitude", "longitude");
     let fatalities = row.optional_count("best");
+    let civilian_deaths = row.optional_count("deaths_civilians");
 
     let mut actors = Vec::new();
     add_actor(&mut actors, row.text("side_a"));
@@ -125,6 +126,7 @@ fn convert(row: &mut Row<'_>, countries: &Countries) -> Option<DatasetEvent> {
         actors,
         fatalities: fatalities.ok()?,
         civilian_targeting: type_code == "3",
+        civilian_deaths: civilian_deaths.ok()?,
         text,
         source_ref,
     })

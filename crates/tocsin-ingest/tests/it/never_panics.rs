@@ -5,8 +5,8 @@
 use proptest::prelude::*;
 use time::macros::datetime;
 use tocsin_ingest::{
-    detect_language, parse_acled, parse_any_webhook, parse_sms, parse_submission, parse_ucdp_ged,
-    parse_webhook, GatewayKind,
+    detect_language, history, parse_acled, parse_any_webhook, parse_sms, parse_submission,
+    parse_ucdp_ged, parse_webhook, GatewayKind,
 };
 
 fn every_parser(bytes: &[u8]) {
@@ -16,6 +16,11 @@ fn every_parser(bytes: &[u8]) {
     let _ = parse_submission(bytes);
     let _ = parse_ucdp_ged("fuzz.csv", bytes);
     let _ = parse_acled("fuzz.csv", bytes);
+    let _ = history::parse_acled_monthly("fuzz.csv", bytes);
+    let _ = history::parse_coups("fuzz.csv", bytes);
+    let _ = history::parse_deco("fuzz.csv", bytes);
+    let _ = history::parse_episodes("fuzz.csv", bytes);
+    let _ = history::parse_ongoing("fuzz.csv", bytes);
     let text = String::from_utf8_lossy(bytes);
     let _ = parse_sms(&text, datetime!(2024-05-01 06:00 UTC));
     let _ = detect_language(&text);
@@ -43,6 +48,11 @@ proptest! {
         header in prop::sample::select(vec![
             "id,type_of_violence,side_a,side_b,source_article,source_headline,where_coordinates,adm_1,adm_2,latitude,longitude,country_id,date_start,date_end,best",
             "event_id_cnty,event_date,event_type,actor1,assoc_actor_1,actor2,assoc_actor_2,iso,admin1,admin2,location,latitude,longitude,source,notes,fatalities",
+            "Country,Event.month,Event.Type,Events,Deaths",
+            "coup_id,cowcode,country,year,month,day,event_type,realized",
+            "id,country,country_id,date_start,best,electoral_vio",
+            "country,mk_event_name,startyear,endyear,mk_event_code",
+            "Country,Start Date,Start Year",
         ]),
         rows in proptest::collection::vec("([0-9.\\-:a-z\"]{0,12},){0,16}[0-9]{0,4}", 0..8),
     ) {
