@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod events;
 pub mod export;
+pub mod history;
 pub mod intake;
 pub mod prevention;
 

@@ -158,6 +158,18 @@ impl Gazetteer {
         Gazetteer::from_geonames_slice(&bytes)
     }
 
+    /// A gazetteer of countries only, no towns: the domain table's names plus every name and
+    /// pattern of the countrycode crosswalk, for datasets that name countries in words.
+    pub fn countries_only<R: Read>(crosswalk: R) -> Result<Gazetteer, GeoError> {
+        let mut builder = Builder::new(1024);
+        for row in Countries::embedded().all() {
+            if let Some(iso2) = &row.iso2 {
+                builder.country(iso2);
+            }
+        }
+        builder.finish().with_country_names(crosswalk)
+    }
+
     /// [`Gazetteer::from_geonames_json`] on bytes already in memory.
     pub fn from_geonames_slice(bytes: &[u8]) -> Result<Gazetteer, GeoError> {
         // About one distinct name per 50 bytes of GeoNames JSON: reserving it up front spares

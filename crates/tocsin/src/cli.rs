@@ -92,6 +92,46 @@ pub enum Command {
     /// Preventive measures planned or taken for a situation, and its coordination board
     #[command(subcommand)]
     Responses(ResponsesCommand),
+    /// A situation's stage on the path of escalation, its score, drivers and triggers ahead
+    /// (`tocsin assess SITUATION`), its stage history, or the engine's historic check
+    Assess(AssessArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct AssessArgs {
+    #[command(subcommand)]
+    pub command: Option<AssessCommand>,
+    /// The situation to assess, e.g. SDN or SSD/upper-nile
+    #[arg(required = true)]
+    pub situation: Option<String>,
+    /// Assess as of this date (YYYY-MM-DD) instead of today; a past date is read only and
+    /// stores no stage change
+    #[arg(long, value_name = "DATE")]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AssessCommand {
+    /// Run the engine month by month over ACLED country-month counts and UCDP GED events and
+    /// report, for each mass-killing onset, how long before it stages 2 and 3 were reached,
+    /// and which situations reached stage 3 with no onset
+    Backtest {
+        /// Folder with the public datasets, laid out as `tocsin data fetch` leaves them
+        /// [default: DATA_DIR/datasets]
+        #[arg(long, value_name = "DIR")]
+        datasets: Option<PathBuf>,
+        /// Engine parameter file [default: the built-in parameters]
+        #[arg(long, value_name = "FILE")]
+        params: Option<PathBuf>,
+    },
+    /// The stage changes stored for a situation, newest first, with the evidence of each
+    History {
+        /// The situation, e.g. SDN
+        situation: String,
+    },
+    /// Print the engine's parameters in force (the built-in file, commented)
+    Params,
 }
 
 #[derive(Debug, Subcommand)]

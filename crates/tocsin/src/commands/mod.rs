@@ -1,6 +1,7 @@
 //! One function per subcommand. Each loads the settings, does its work through the library
 //! crates and prints its result.
 
+mod assess;
 mod audit;
 mod catalogue;
 mod data;
@@ -46,6 +47,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Lessons(args) => toolbox::lessons(args, json),
         Command::Recommend(args) => toolbox::recommend(&settings, args, json).await,
         Command::Responses(command) => toolbox::responses(&settings, command, json).await,
+        Command::Assess(args) => assess::run(&settings, args, json).await,
     }
 }
 
