@@ -6,6 +6,7 @@
 //! kind and a message that tells the sender what to fix.
 
 pub mod accounts;
+pub mod assessment;
 pub mod events;
 pub mod export;
 pub mod history;
@@ -13,6 +14,7 @@ pub mod intake;
 pub mod prevention;
 
 pub use accounts::{token_hash, AccountError, Accounts, IssuedToken};
+pub use assessment::{AssessmentError, Assessments};
 pub use events::{event_reports, import_events, EventImport};
 pub use export::{export_reports, ExportFormat};
 pub use intake::{GatewaySecrets, Intake, IntakeError, IntakeErrorKind, IntakeOutcome};

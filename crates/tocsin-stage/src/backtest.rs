@@ -24,6 +24,7 @@ pub struct Onset {
     /// The episode's code in the episode list, e.g. `sdn2023ns1`.
     pub episode: String,
     pub name: String,
+    #[serde(with = "crate::iso_date")]
     pub date: Date,
     /// Where the date comes from.
     pub dated_by: String,
@@ -32,6 +33,7 @@ pub struct Onset {
 /// The engine's reading of one situation in one month.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Monthly {
+    #[serde(with = "crate::iso_date")]
     pub at: Date,
     pub stage: Option<Stage>,
     pub score: f64,
@@ -80,6 +82,7 @@ pub struct OnsetRow {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Stage3WithoutOnset {
     pub situation: String,
+    #[serde(with = "crate::iso_date")]
     pub first_month: Date,
     pub months_at_stage_3: usize,
     /// Mass-killing episodes under way there during the period, if any.
@@ -90,7 +93,9 @@ pub struct Stage3WithoutOnset {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub params_version: String,
+    #[serde(with = "crate::iso_date")]
     pub from: Date,
+    #[serde(with = "crate::iso_date")]
     pub to: Date,
     pub months: usize,
     pub situations: usize,

@@ -51,6 +51,7 @@ pub struct Observation {
     /// The catalogue code, e.g. `"7.5"`.
     pub indicator: String,
     /// When it became known (a report's observation time, a dataset month's last day).
+    #[serde(with = "crate::iso_date")]
     pub at: Date,
     pub reliability: Reliability,
     pub credibility: Credibility,
@@ -71,6 +72,7 @@ pub struct Judgment {
     /// Reports the analyst cites.
     pub reports: Vec<i64>,
     pub actor: String,
+    #[serde(with = "crate::iso_date")]
     pub at: Date,
 }
 
@@ -90,6 +92,7 @@ pub struct Structural {
 pub struct Trigger {
     pub name: String,
     pub kind: TriggerKind,
+    #[serde(with = "crate::iso_date")]
     pub date: Date,
 }
 
@@ -119,6 +122,7 @@ pub enum DriverKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Item {
     pub origin: Origin,
+    #[serde(with = "crate::iso_date")]
     pub at: Date,
     pub weight: f64,
 }
@@ -167,6 +171,7 @@ pub struct Upcoming {
 /// The engine's answer for one situation at one date.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Assessment {
+    #[serde(with = "crate::iso_date")]
     pub at: Date,
     /// `None`: no elevated concern.
     pub stage: Option<Stage>,
@@ -299,7 +304,10 @@ impl<'c> Engine<'c> {
                 continue;
             };
             items.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.origin.cmp(&b.origin)));
-            let weight: f64 = items.iter().map(|item| item.weight).sum();
+            let weight: f64 = items
+                .iter()
+                .map(|item| item.weight)
+                .fold(0.0, |sum, w| sum + w);
             let reports = items
                 .iter()
                 .filter(|item| matches!(item.origin, Origin::Report { .. }))
@@ -464,7 +472,11 @@ impl<'c> Engine<'c> {
             .into_iter()
             .map(|stage| {
                 let speaking = drivers.iter().filter(|driver| driver.stage >= stage);
-                let weight: f64 = speaking.clone().map(|driver| driver.weight).sum();
+                // Summed from +0 so that no evidence reads 0, not -0.
+                let weight: f64 = speaking
+                    .clone()
+                    .map(|driver| driver.weight)
+                    .fold(0.0, |sum, w| sum + w);
                 let lines = speaking.filter(|driver| driver.counts_as_line).count();
                 let threshold = params.threshold(stage);
                 let min_lines = params.min_lines(stage);

@@ -12,6 +12,8 @@ mod engine;
 mod error;
 mod params;
 
+time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
+
 pub use engine::{
     Assessment, Driver, DriverKind, Engine, Input, Item, Judgment, Observation, Origin,
     StageReading, Structural, Trigger, Upcoming,

@@ -1,5 +1,6 @@
-//! What assessment rests on and leaves behind: indicator codings on reports (suggested by the
-//! catalogue, accepted, rejected or coded by analysts), analysts' judgments on the 14 risk
+//! What assessment rests on and leaves behind: indicator codings on reports (accepted,
+//! rejected or coded by analysts; the catalogue's suggestions are computed when a report is
+//! read), analysts' judgments on the 14 risk
 //! factors (append-only: a new one supersedes the last), the stage changes the engine found
 //! with a snapshot of their evidence, and the trigger calendar. Analysts' changes are audited.
 
@@ -9,9 +10,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use time::{Date, OffsetDateTime};
 use tocsin_domain::audit::AuditEvent;
-use tocsin_domain::{
-    CodingState, Confidence, FactorStatus, SituationId, Trend, TriggerKind,
-};
+use tocsin_domain::{CodingState, Confidence, FactorStatus, SituationId, Trend, TriggerKind};
 
 use crate::{audit, timestamp_text, Store, StoreError};
 
@@ -145,15 +144,14 @@ impl Store {
                 what: format!("report {report_id}"),
             });
         }
-        let before: Option<String> = sqlx::query(
-            "SELECT state FROM report_indicators WHERE report_id = $1 AND code = $2",
-        )
-        .bind(report_id)
-        .bind(code)
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|row| row.try_get("state"))
-        .transpose()?;
+        let before: Option<String> =
+            sqlx::query("SELECT state FROM report_indicators WHERE report_id = $1 AND code = $2")
+                .bind(report_id)
+                .bind(code)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|row| row.try_get("state"))
+                .transpose()?;
         sqlx::query(
             "INSERT INTO report_indicators (report_id, code, state, actor, at) \
              VALUES ($1, $2, $3, $4, $5) \
@@ -172,7 +170,8 @@ impl Store {
                 actor: actor.to_string(),
                 action: "report.code".to_string(),
                 entity: format!("report:{report_id}"),
-                before: before.map(|state| json!({ "indicator": code, "state": state }).to_string()),
+                before: before
+                    .map(|state| json!({ "indicator": code, "state": state }).to_string()),
                 after: Some(json!({ "indicator": code, "state": state.as_str() }).to_string()),
             },
             now,
@@ -186,35 +185,6 @@ impl Store {
             actor: actor.to_string(),
             at,
         })
-    }
-
-    /// Stores the catalogue's suggestions for a report, leaving alone any code an analyst has
-    /// already decided on. Returns how many were new.
-    pub async fn suggest_indicators(
-        &self,
-        report_id: i64,
-        codes: &[String],
-        now: OffsetDateTime,
-    ) -> Result<usize, StoreError> {
-        let at = timestamp_text(now);
-        let mut tx = self.pool.begin().await?;
-        let mut added = 0;
-        for code in codes {
-            let result = sqlx::query(
-                "INSERT INTO report_indicators (report_id, code, state, actor, at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (report_id, code) DO NOTHING",
-            )
-            .bind(report_id)
-            .bind(code)
-            .bind(CodingState::Suggested.as_str())
-            .bind("catalogue")
-            .bind(&at)
-            .execute(&mut *tx)
-            .await?;
-            added += usize::try_from(result.rows_affected()).unwrap_or(0);
-        }
-        tx.commit().await?;
-        Ok(added)
     }
 
     /// Every indicator on report `report_id`, in code order.
@@ -385,7 +355,10 @@ impl Store {
     }
 
     /// Every stage change of `situation`, newest first.
-    pub async fn transitions(&self, situation: &SituationId) -> Result<Vec<TransitionRecord>, StoreError> {
+    pub async fn transitions(
+        &self,
+        situation: &SituationId,
+    ) -> Result<Vec<TransitionRecord>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {TRANSITION_COLUMNS} FROM stage_transitions WHERE situation_id = $1 \
              ORDER BY assessed_at DESC, id DESC"
@@ -425,7 +398,9 @@ impl Store {
         let assessed_at = timestamp_text(change.assessed_at);
         let current = latest.as_ref().map_or(0, |latest| latest.to_stage);
         if current == change.to_stage
-            || latest.as_ref().is_some_and(|latest| latest.assessed_at > assessed_at)
+            || latest
+                .as_ref()
+                .is_some_and(|latest| latest.assessed_at > assessed_at)
         {
             return Ok(None);
         }
@@ -519,7 +494,10 @@ impl Store {
     }
 
     /// The triggers of `situation`, its areas and, for an area, its country, by date.
-    pub async fn triggers(&self, situation: &SituationId) -> Result<Vec<TriggerRecord>, StoreError> {
+    pub async fn triggers(
+        &self,
+        situation: &SituationId,
+    ) -> Result<Vec<TriggerRecord>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {TRIGGER_COLUMNS} FROM triggers \
              WHERE situation_id = $1 OR situation_id LIKE $2 OR situation_id = $3 \
@@ -573,9 +551,14 @@ fn judgment_from_row(row: &AnyRow) -> Result<JudgmentRecord, StoreError> {
         id,
         situation: situation_of(row, &what)?,
         fields: JudgmentFields {
-            factor: u8::try_from(factor).map_err(|_| corrupt(format!("{what}: factor {factor}")))?,
-            status: word("status")?.parse().map_err(|e| corrupt(format!("{what}: {e}")))?,
-            trend: word("trend")?.parse().map_err(|e| corrupt(format!("{what}: {e}")))?,
+            factor: u8::try_from(factor)
+                .map_err(|_| corrupt(format!("{what}: factor {factor}")))?,
+            status: word("status")?
+                .parse()
+                .map_err(|e| corrupt(format!("{what}: {e}")))?,
+            trend: word("trend")?
+                .parse()
+                .map_err(|e| corrupt(format!("{what}: {e}")))?,
             confidence: word("confidence")?
                 .parse()
                 .map_err(|e| corrupt(format!("{what}: {e}")))?,

@@ -95,6 +95,94 @@ pub enum Command {
     /// A situation's stage on the path of escalation, its score, drivers and triggers ahead
     /// (`tocsin assess SITUATION`), its stage history, or the engine's historic check
     Assess(AssessArgs),
+    /// The 14 risk-factor board of a situation and analysts' judgments on it
+    #[command(subcommand)]
+    Factors(FactorsCommand),
+    /// Known shocks ahead (elections, anniversaries, verdicts, contested decisions), and
+    /// historic ones imported from public data
+    #[command(subcommand)]
+    Triggers(TriggersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FactorsCommand {
+    /// Each of the 14 risk factors: the latest judgment, and the indicators seen on reports
+    Show {
+        /// The situation, e.g. SDN
+        situation: String,
+    },
+    /// Record a judgment on one risk factor; it supersedes the last and is kept in history
+    Judge {
+        /// The situation, e.g. SDN
+        situation: String,
+        /// The risk factor, 1 to 14 (or RF1 to RF14)
+        factor: String,
+        /// present, absent or unknown
+        #[arg(long)]
+        status: String,
+        /// rising, steady or falling [default: steady]
+        #[arg(long)]
+        trend: Option<String>,
+        /// low, medium or high [default: medium]
+        #[arg(long)]
+        confidence: Option<String>,
+        /// A report that supports the judgment (repeatable)
+        #[arg(long = "report", value_name = "ID")]
+        reports: Vec<i64>,
+        /// Why
+        #[arg(long)]
+        note: Option<String>,
+        /// Who judges (recorded in the audit log)
+        #[arg(long)]
+        actor: String,
+    },
+    /// Every judgment made on a situation's risk factors (or one factor), newest first
+    History {
+        /// The situation, e.g. SDN
+        situation: String,
+        /// Only this risk factor
+        factor: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TriggersCommand {
+    /// A situation's triggers, by date
+    List {
+        /// The situation, e.g. KEN
+        situation: String,
+    },
+    /// Add a trigger an analyst knows of
+    Add {
+        /// The situation, e.g. KEN
+        situation: String,
+        /// election, anniversary, verdict, decision, coup or other
+        #[arg(long)]
+        kind: String,
+        /// What it is, e.g. "general election"
+        #[arg(long)]
+        name: String,
+        /// When (YYYY-MM-DD)
+        #[arg(long)]
+        date: String,
+        /// It recurs every year on this date (an anniversary)
+        #[arg(long)]
+        yearly: bool,
+        #[arg(long)]
+        note: Option<String>,
+        /// Who adds it (recorded in the audit log)
+        #[arg(long)]
+        actor: String,
+    },
+    /// Import historic triggers: `coups` (Cline Center coup events) or `electoral-violence`
+    /// (UCDP DECO, one trigger per country and month of electoral violence); importing again
+    /// adds none
+    Import {
+        /// coups or electoral-violence
+        kind: String,
+        /// The dataset file
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -390,6 +478,24 @@ pub enum ReportsCommand {
         /// The role they act in; the workflow says which roles may make which move
         #[arg(long)]
         role: String,
+    },
+    /// The indicators on a report: those analysts decided on, and the catalogue's suggestions
+    Indicators {
+        /// Report id
+        id: i64,
+    },
+    /// Accept or reject a suggested indicator on a report, or code one
+    Code {
+        /// Report id
+        id: i64,
+        /// Indicator code from the catalogue, e.g. 7.5
+        code: String,
+        /// accepted, rejected or coded [default: coded]
+        #[arg(long, default_value = "coded")]
+        state: String,
+        /// Who codes it (recorded in the audit log)
+        #[arg(long)]
+        actor: String,
     },
     /// Write every report the audience may see (by TLP) as CSV, HXL-tagged CSV or GeoJSON
     Export {

@@ -23,6 +23,7 @@ struct FileConfig {
     database_url: Option<String>,
     listen: Option<String>,
     catalogue: Option<PathBuf>,
+    stage_params: Option<PathBuf>,
     source_key_file: Option<PathBuf>,
     gazetteer: Option<PathBuf>,
     twilio_secret: Option<String>,
@@ -55,6 +56,8 @@ pub struct Settings {
     pub listen: Setting<SocketAddr>,
     /// A deployment's own indicator catalogue; `None` means the built-in one.
     pub catalogue: Setting<Option<PathBuf>>,
+    /// A deployment's own stage engine parameters; `None` means the built-in ones.
+    pub stage_params: Setting<Option<PathBuf>>,
     /// File holding the key that seals sources' contact details (64 hex characters).
     pub source_key_file: Setting<PathBuf>,
     /// GeoNames cities file for resolving places in reports.
@@ -131,7 +134,7 @@ impl Settings {
             Ok(text) => {
                 let parsed: FileConfig = toml::from_str(&text).with_context(|| {
                     format!(
-                        "configuration file {} is not valid (allowed keys: database_url, listen, catalogue, source_key_file, gazetteer, twilio_secret, smssync_secret)",
+                        "configuration file {} is not valid (allowed keys: database_url, listen, catalogue, stage_params, source_key_file, gazetteer, twilio_secret, smssync_secret)",
                         config_file.value.display()
                     )
                 })?;
@@ -187,6 +190,12 @@ impl Settings {
             file.catalogue.map(Some),
             || None,
         );
+        let stage_params = pick(
+            None,
+            env("TOCSIN_STAGE_PARAMS").map(|path| Some(PathBuf::from(path))),
+            file.stage_params.map(Some),
+            || None,
+        );
         let source_key_file = pick(
             None,
             env("TOCSIN_SOURCE_KEY_FILE").map(PathBuf::from),
@@ -210,6 +219,7 @@ impl Settings {
             database_url,
             listen,
             catalogue,
+            stage_params,
             source_key_file,
             gazetteer,
             twilio_secret: env("TOCSIN_TWILIO_SECRET").or(file.twilio_secret),
@@ -265,6 +275,9 @@ pub fn commented_default_file(data_dir: &Path) -> String {
          \n\
          # A replacement indicator catalogue (TOML, same format as the built-in one).\n\
          # catalogue = \"/etc/tocsin/catalogue.toml\"\n\
+         \n\
+         # Replacement stage engine parameters (TOML; `tocsin assess params` prints the built-in).\n\
+         # stage_params = \"/etc/tocsin/engine.toml\"\n\
          \n\
          # Key that seals sources' contact details; created on first use. Keep it apart from\n\
          # database backups: without it, the sealed contacts cannot be read.\n\

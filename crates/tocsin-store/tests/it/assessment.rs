@@ -2,8 +2,7 @@
 
 use time::macros::{date, datetime};
 use tocsin_domain::{
-    CodingState, Confidence, FactorStatus, Role, SituationId, Trend, TriggerKind,
-    VerificationState,
+    CodingState, Confidence, FactorStatus, Role, SituationId, Trend, TriggerKind, VerificationState,
 };
 use tocsin_store::{JudgmentFields, NewTransition, StoreError, TriggerFields};
 
@@ -17,37 +16,50 @@ async fn codings_judgments_stage_changes_and_triggers_are_kept_on_the_record(db:
     let store = db.open().await;
     let vault = vault();
     let report = store
-        .accept(&vault, None, sms_report("+211900000001", "militia armed near Juba"), NOW)
+        .accept(
+            &vault,
+            None,
+            sms_report("+211900000001", "militia armed near Juba"),
+            NOW,
+        )
         .await
         .unwrap()
         .report_id;
     store
-        .transition_report(report, VerificationState::Verified, Role::Analyst, "ana", NOW)
+        .transition_report(
+            report,
+            VerificationState::Verified,
+            Role::Analyst,
+            "ana",
+            NOW,
+        )
         .await
         .unwrap();
 
-    // Suggestions do not override an analyst's decision, and only accepted or coded
-    // indicators are evidence.
+    // Only accepted or coded indicators are evidence.
     store
         .code_indicator(report, "7.4", CodingState::Rejected, "ana", NOW)
         .await
         .unwrap();
-    let added = store
-        .suggest_indicators(report, &["7.4".into(), "7.5".into()], NOW)
-        .await
-        .unwrap();
-    assert_eq!(added, 1);
     let codings = store.report_codings(report).await.unwrap();
-    let states: Vec<(&str, CodingState)> = codings.iter().map(|c| (c.code.as_str(), c.state)).collect();
-    assert_eq!(states, [("7.4", CodingState::Rejected), ("7.5", CodingState::Suggested)]);
+    let states: Vec<(&str, CodingState)> =
+        codings.iter().map(|c| (c.code.as_str(), c.state)).collect();
+    assert_eq!(states, [("7.4", CodingState::Rejected)]);
     let since = datetime!(2026-01-01 0:00 UTC);
     let until = datetime!(2026-12-31 0:00 UTC);
-    assert!(store.assessment_evidence(&ssd(), since, until).await.unwrap().is_empty());
+    assert!(store
+        .assessment_evidence(&ssd(), since, until)
+        .await
+        .unwrap()
+        .is_empty());
     store
         .code_indicator(report, "7.5", CodingState::Accepted, "ana", NOW)
         .await
         .unwrap();
-    let evidence = store.assessment_evidence(&ssd(), since, until).await.unwrap();
+    let evidence = store
+        .assessment_evidence(&ssd(), since, until)
+        .await
+        .unwrap();
     assert_eq!(evidence.len(), 1);
     assert_eq!(evidence[0].code, "7.5");
     assert_eq!(evidence[0].verification, "verified");
@@ -69,12 +81,22 @@ async fn codings_judgments_stage_changes_and_triggers_are_kept_on_the_record(db:
         note: Some("militias armed in Juba".into()),
     };
     store
-        .record_judgment(&ssd(), &judgment(FactorStatus::Unknown, Confidence::Low), "ana", NOW)
+        .record_judgment(
+            &ssd(),
+            &judgment(FactorStatus::Unknown, Confidence::Low),
+            "ana",
+            NOW,
+        )
         .await
         .unwrap();
     let later = NOW + time::Duration::hours(1);
     store
-        .record_judgment(&ssd(), &judgment(FactorStatus::Present, Confidence::High), "ben", later)
+        .record_judgment(
+            &ssd(),
+            &judgment(FactorStatus::Present, Confidence::High),
+            "ben",
+            later,
+        )
         .await
         .unwrap();
     let history = store.judgments(&ssd(), Some(7)).await.unwrap();
@@ -85,7 +107,10 @@ async fn codings_judgments_stage_changes_and_triggers_are_kept_on_the_record(db:
     assert!(store.judgments(&ssd(), Some(8)).await.unwrap().is_empty());
     let mut citing_nothing = judgment(FactorStatus::Present, Confidence::High);
     citing_nothing.reports = vec![424_242];
-    assert!(store.record_judgment(&ssd(), &citing_nothing, "ana", NOW).await.is_err());
+    assert!(store
+        .record_judgment(&ssd(), &citing_nothing, "ana", NOW)
+        .await
+        .is_err());
 
     // A stage change is stored once, with its snapshot; repeating it stores nothing.
     let ssd = ssd();
@@ -132,8 +157,22 @@ async fn codings_judgments_stage_changes_and_triggers_are_kept_on_the_record(db:
         external_ref: Some("test:1".into()),
         note: None,
     };
-    assert_eq!(store.add_triggers(&[election.clone()], "ana", NOW).await.unwrap().len(), 1);
-    assert_eq!(store.add_triggers(&[election], "ana", NOW).await.unwrap().len(), 0);
+    assert_eq!(
+        store
+            .add_triggers(&[election.clone()], "ana", NOW)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .add_triggers(&[election], "ana", NOW)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
     let calendar = store.triggers(&ssd).await.unwrap();
     assert_eq!(calendar.len(), 1);
     assert_eq!(calendar[0].fields.date, date!(2026 - 12 - 22));
@@ -147,8 +186,16 @@ async fn codings_judgments_stage_changes_and_triggers_are_kept_on_the_record(db:
         .into_iter()
         .map(|entry| entry.event.action)
         .collect();
-    for action in ["report.code", "risk_factor.judge", "stage.change", "trigger.add"] {
-        assert!(actions.iter().any(|a| a == action), "{action} in {actions:?}");
+    for action in [
+        "report.code",
+        "risk_factor.judge",
+        "stage.change",
+        "trigger.add",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
     }
 }
 

@@ -48,6 +48,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Recommend(args) => toolbox::recommend(&settings, args, json).await,
         Command::Responses(command) => toolbox::responses(&settings, command, json).await,
         Command::Assess(args) => assess::run(&settings, args, json).await,
+        Command::Factors(command) => assess::factors(&settings, command, json).await,
+        Command::Triggers(command) => assess::triggers(&settings, command, json).await,
     }
 }
 

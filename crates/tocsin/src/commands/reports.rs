@@ -93,6 +93,15 @@ pub async fn run(
     json: bool,
 ) -> anyhow::Result<Outcome> {
     let (format, clearance, output) = match command {
+        ReportsCommand::Indicators { id } => {
+            return super::assess::indicators(settings, id, json).await
+        }
+        ReportsCommand::Code {
+            id,
+            code,
+            state,
+            actor,
+        } => return super::assess::code(settings, id, &code, &state, &actor, json).await,
         ReportsCommand::List {
             state,
             situation,
