@@ -196,7 +196,7 @@ pub struct FactorBoard {
 }
 
 /// The assessment service.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Assessments {
     store: Store,
     catalogue: Arc<Catalogue>,
@@ -364,6 +364,10 @@ impl Assessments {
             });
             withheld_items += before - driver.items.len();
         }
+        let stored_change = stored_change.map(|mut change| {
+            redact_snapshot(&mut change.snapshot, |id| !withheld_reports.contains(&id));
+            change
+        });
         Ok(AssessmentView {
             situation: situation.clone(),
             assessment,
@@ -638,15 +642,37 @@ impl Assessments {
             .map_err(AssessmentError::store)
     }
 
-    /// The stored stage changes of a situation, newest first.
+    /// The stored stage changes of a situation, newest first, each snapshot cut to the
+    /// reports a reader with `clearance` may see.
     pub async fn history(
         &self,
         situation: &SituationId,
+        clearance: Tlp,
     ) -> Result<Vec<TransitionRecord>, AssessmentError> {
-        self.store
+        let mut changes = self
+            .store
             .transitions(situation)
             .await
-            .map_err(AssessmentError::store)
+            .map_err(AssessmentError::store)?;
+        let mut visible: std::collections::BTreeMap<i64, bool> = std::collections::BTreeMap::new();
+        for change in &changes {
+            for id in snapshot_reports(&change.snapshot) {
+                if let std::collections::btree_map::Entry::Vacant(entry) = visible.entry(id) {
+                    let seen = match self.store.report(id, clearance).await {
+                        Ok(_) => true,
+                        Err(StoreError::NotFound { .. }) => false,
+                        Err(other) => return Err(AssessmentError::store(other)),
+                    };
+                    entry.insert(seen);
+                }
+            }
+        }
+        for change in &mut changes {
+            redact_snapshot(&mut change.snapshot, |id| {
+                visible.get(&id).copied().unwrap_or(false)
+            });
+        }
+        Ok(changes)
     }
 
     /// Stores historic triggers (imported coups, elections marred by violence); records
@@ -742,6 +768,41 @@ pub fn electoral_violence_triggers(
             })
         })
         .collect()
+}
+
+/// The ids of the reports a stored snapshot lists as evidence.
+fn snapshot_reports(snapshot: &serde_json::Value) -> Vec<i64> {
+    snapshot["drivers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|driver| driver["items"].as_array().into_iter().flatten())
+        .filter(|item| item["origin"]["kind"] == "report")
+        .filter_map(|item| item["origin"]["id"].as_i64())
+        .collect()
+}
+
+/// Removes from a stored snapshot the report items `visible` says no, and notes how many.
+fn redact_snapshot(snapshot: &mut serde_json::Value, visible: impl Fn(i64) -> bool) {
+    let mut withheld = 0u64;
+    if let Some(drivers) = snapshot["drivers"].as_array_mut() {
+        for driver in drivers {
+            if let Some(items) = driver["items"].as_array_mut() {
+                let before = items.len();
+                items.retain(|item| {
+                    item["origin"]["kind"] != "report"
+                        || item["origin"]["id"].as_i64().is_some_and(&visible)
+                });
+                withheld += (before - items.len()) as u64;
+            }
+        }
+    }
+    if let Some(object) = snapshot.as_object_mut() {
+        object.insert(
+            "withheld_items".to_string(),
+            serde_json::Value::from(withheld),
+        );
+    }
 }
 
 fn verification(text: &str) -> VerificationState {

@@ -47,6 +47,8 @@ const REPORTERS: &[Role] = &[Monitor, Analyst, SourceHandler];
 const SOURCE_GRADERS: &[Role] = &[Analyst, SourceHandler];
 /// Those who plan and track prevention measures.
 const RESPONDERS: &[Role] = &[Analyst, FocalPoint];
+/// Those who read assessments: stage, score, drivers, risk factors, triggers.
+const ASSESSMENT_READERS: &[Role] = &[Analyst, FocalPoint, Admin];
 /// Those who may take reports out of Tocsin, each up to their own TLP clearance.
 const EXPORTERS: &[Role] = &[Analyst, SourceHandler, FocalPoint];
 
@@ -158,6 +160,52 @@ pub const RULES: &[Rule] = &[
         Method::GET,
         "/api/v1/situations/{id}/board",
         Access::Roles(RESPONDERS),
+    ),
+    // Assessment: analysts judge, code and add triggers; those who decide read.
+    rule(
+        Method::GET,
+        "/api/v1/situations/{id}/assessment",
+        Access::Roles(ASSESSMENT_READERS),
+    ),
+    rule(
+        Method::GET,
+        "/api/v1/situations/{id}/stages",
+        Access::Roles(ASSESSMENT_READERS),
+    ),
+    rule(
+        Method::GET,
+        "/api/v1/situations/{id}/risk-factors",
+        Access::Roles(ASSESSMENT_READERS),
+    ),
+    rule(
+        Method::POST,
+        "/api/v1/situations/{id}/risk-factors/{factor}",
+        Access::Roles(&[Analyst]),
+    ),
+    rule(
+        Method::GET,
+        "/api/v1/situations/{id}/judgments",
+        Access::Roles(ASSESSMENT_READERS),
+    ),
+    rule(
+        Method::GET,
+        "/api/v1/situations/{id}/triggers",
+        Access::Roles(ASSESSMENT_READERS),
+    ),
+    rule(
+        Method::POST,
+        "/api/v1/situations/{id}/triggers",
+        Access::Roles(&[Analyst]),
+    ),
+    rule(
+        Method::GET,
+        "/api/v1/reports/{id}/indicators",
+        Access::Roles(&[Analyst]),
+    ),
+    rule(
+        Method::POST,
+        "/api/v1/reports/{id}/indicators",
+        Access::Roles(&[Analyst]),
     ),
     // Administration.
     rule(Method::GET, "/api/v1/users", Access::Roles(&[Admin])),

@@ -6,6 +6,7 @@
 
 pub mod access;
 mod accounts;
+mod assessment;
 mod error;
 mod intake;
 mod reports;
@@ -17,7 +18,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
-use tocsin_app::{Accounts, Intake};
+use tocsin_app::{Accounts, Assessments, Intake};
 use tocsin_domain::Catalogue;
 use tocsin_store::{SituationRow, Store};
 
@@ -32,16 +33,20 @@ pub struct AppState {
     pub intake: Intake,
     /// Users and API tokens: who is calling.
     pub accounts: Accounts,
+    /// The stage engine on stored evidence, judgments and triggers.
+    pub assessments: Assessments,
 }
 
 impl AppState {
     /// A state with the built-in catalogue.
     pub fn new(store: Store, intake: Intake) -> AppState {
+        let catalogue = Arc::new(Catalogue::embedded().clone());
         AppState {
             store: store.clone(),
-            catalogue: Arc::new(Catalogue::embedded().clone()),
+            catalogue: catalogue.clone(),
             intake,
             accounts: Accounts::new(store.clone()),
+            assessments: Assessments::new(store, catalogue, tocsin_stage::Params::embedded()),
         }
     }
 }
@@ -57,6 +62,7 @@ pub fn app(state: AppState) -> Router {
         .merge(reports::routes())
         .merge(accounts::routes())
         .merge(toolbox::routes())
+        .merge(assessment::routes())
         // After routing, so unknown paths stay 404 and the rule is found by the matched route.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

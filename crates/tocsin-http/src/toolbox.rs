@@ -184,7 +184,7 @@ async fn list_responses(
 }
 
 /// A write body: the measure's fields, refusing unknown names.
-fn recorded<T: serde::de::DeserializeOwned>(
+pub(crate) fn recorded<T: serde::de::DeserializeOwned>(
     request: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<T, ApiError> {
     let value = body(request)?;
@@ -192,7 +192,7 @@ fn recorded<T: serde::de::DeserializeOwned>(
         .map_err(|error| invalid(format!("the body is not a valid request: {error}")))
 }
 
-fn invalid(message: String) -> ApiError {
+pub(crate) fn invalid(message: String) -> ApiError {
     ApiError::Coded {
         status: StatusCode::BAD_REQUEST,
         code: "invalid_json",

@@ -366,25 +366,15 @@ impl<'c> Engine<'c> {
                 stage,
                 weight,
                 counts_as_line: weight >= line_min,
+                // Cited reports are not named here: the text goes to readers of every
+                // clearance; the judgment itself keeps them.
                 detail: format!(
-                    "judged present ({} confidence, {}) by {} on {}{}",
+                    "judged present ({} confidence, {}) by {} on {}, citing {} report(s)",
                     judgment.confidence,
                     judgment.trend,
                     judgment.actor,
                     judgment.at,
-                    if judgment.reports.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            ", citing report(s) {}",
-                            judgment
-                                .reports
-                                .iter()
-                                .map(i64::to_string)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    }
+                    judgment.reports.len()
                 ),
                 items: Vec::new(),
             });

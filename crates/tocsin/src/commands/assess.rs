@@ -37,7 +37,7 @@ pub async fn run(settings: &Settings, args: AssessArgs, json: bool) -> anyhow::R
     }
 }
 
-fn load_params(path: Option<&Path>) -> anyhow::Result<Params> {
+pub(super) fn load_params(path: Option<&Path>) -> anyhow::Result<Params> {
     match path {
         None => Ok(Params::embedded()),
         Some(path) => {
@@ -248,7 +248,10 @@ fn render_assessment(view: &AssessmentView) -> String {
 
 async fn history_of(settings: &Settings, situation: &str, json: bool) -> anyhow::Result<Outcome> {
     let situation = assessment::situation(situation)?;
-    let changes = service(settings).await?.history(&situation).await?;
+    let changes = service(settings)
+        .await?
+        .history(&situation, Tlp::Red)
+        .await?;
     emit(json, &changes, |changes: &Vec<TransitionRecord>| {
         if changes.is_empty() {
             return format!(

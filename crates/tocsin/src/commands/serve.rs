@@ -8,6 +8,7 @@ use crate::Outcome;
 
 pub async fn run(settings: &Settings) -> anyhow::Result<Outcome> {
     let catalogue = super::load_catalogue(settings)?;
+    let params = super::assess::load_params(settings.stage_params.value.as_deref())?;
     let store = super::open_store(settings).await?;
     let intake = tocsin_app::Intake::new(
         store.clone(),
@@ -30,9 +31,10 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Outcome> {
         listener,
         AppState {
             store: store.clone(),
-            catalogue,
+            catalogue: catalogue.clone(),
             intake,
             accounts: tocsin_app::Accounts::new(store.clone()),
+            assessments: tocsin_app::Assessments::new(store.clone(), catalogue, params),
         },
         shutdown,
     )
