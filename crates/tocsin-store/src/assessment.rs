@@ -14,6 +14,8 @@ use tocsin_domain::{CodingState, Confidence, FactorStatus, SituationId, Trend, T
 
 use crate::{audit, timestamp_text, Store, StoreError};
 
+time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
+
 const ISO_DATE: &[time::format_description::BorrowedFormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
 
@@ -101,6 +103,7 @@ pub struct TriggerFields {
     pub situation: SituationId,
     pub kind: TriggerKind,
     pub name: String,
+    #[serde(with = "iso_date")]
     pub date: Date,
     /// Recurs every year on the same month and day (an anniversary).
     pub yearly: bool,

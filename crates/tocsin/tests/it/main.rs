@@ -2,6 +2,7 @@
 
 mod analysts;
 mod architecture;
+mod assess;
 mod audit;
 mod catalogue;
 mod config;
