@@ -76,6 +76,10 @@ pub struct OnsetRow {
     pub score_at_onset: Option<f64>,
     pub stage_2: Lead,
     pub stage_3: Lead,
+    /// The stage at the first assessment of the period, and the highest reached in it: what
+    /// the engine said of a situation whose onset the data begin after.
+    pub first_stage: u8,
+    pub highest_stage: u8,
 }
 
 /// A situation that reached stage 3 with no onset in the period.
@@ -232,6 +236,15 @@ pub fn check(
                 score_at_onset: at_onset.map(|month| month.score),
                 stage_2: lead(months, onset.date, Stage::CrisisAndMobilisation),
                 stage_3: lead(months, onset.date, Stage::ImminentEmergency),
+                first_stage: months
+                    .first()
+                    .and_then(|month| month.stage)
+                    .map_or(0, Stage::number),
+                highest_stage: months
+                    .iter()
+                    .filter_map(|month| month.stage)
+                    .max()
+                    .map_or(0, Stage::number),
             }
         })
         .collect();

@@ -159,7 +159,7 @@ async fn codings_judgments_stage_changes_and_triggers_are_kept_on_the_record(db:
     };
     assert_eq!(
         store
-            .add_triggers(&[election.clone()], "ana", NOW)
+            .add_triggers(std::slice::from_ref(&election), "ana", NOW)
             .await
             .unwrap()
             .len(),

@@ -113,12 +113,20 @@ fn render_check(check: &HistoricCheck) -> String {
             run.data, r.from, r.to, r.months, r.situations, r.situations_reaching_stage_2, r.situations_reaching_stage_3
         ));
         text.push_str(&format!(
-            "{:<9} {:<12} {:<11} {:>6} {:>6}  {:<22} {:<22} dated by\n",
-            "situation", "episode", "onset", "stage", "score", "stage 2 reached", "stage 3 reached"
+            "{:<9} {:<12} {:<11} {:>6} {:>6}  {:<22} {:<22} {:>5} {:>4}  dated by\n",
+            "situation",
+            "episode",
+            "onset",
+            "stage",
+            "score",
+            "stage 2 reached",
+            "stage 3 reached",
+            "first",
+            "max"
         ));
         for row in &r.onsets {
             text.push_str(&format!(
-                "{:<9} {:<12} {:<11} {:>6} {:>6}  {:<22} {:<22} {}\n",
+                "{:<9} {:<12} {:<11} {:>6} {:>6}  {:<22} {:<22} {:>5} {:>4}  {}\n",
                 row.onset.situation,
                 row.onset.episode,
                 row.onset.date,
@@ -128,8 +136,15 @@ fn render_check(check: &HistoricCheck) -> String {
                     .map_or("-".to_string(), |score| format!("{score:.2}")),
                 lead(row.stage_2),
                 lead(row.stage_3),
+                row.first_stage,
+                row.highest_stage,
                 row.onset.dated_by
             ));
+        }
+        if !r.onsets.is_empty() {
+            text.push_str(
+                "(first: the stage at the first assessment; max: the highest in the period)\n",
+            );
         }
         if r.onsets.is_empty() {
             text.push_str("(no onsets in these situations and years)\n");
