@@ -415,6 +415,30 @@ impl Assessments {
         }))
     }
 
+    /// Assesses, as of now, every situation with something to assess, storing each stage
+    /// change. Returns the changes stored.
+    pub async fn assess_all(
+        &self,
+        recorder: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<TransitionRecord>, AssessmentError> {
+        let situations = self
+            .store
+            .assessable_situations()
+            .await
+            .map_err(AssessmentError::store)?;
+        let mut changes = Vec::new();
+        for situation in situations {
+            let view = self
+                .assess(&situation, None, Tlp::Red, recorder, now)
+                .await?;
+            if let Some(change) = view.stored_change {
+                changes.push(change);
+            }
+        }
+        Ok(changes)
+    }
+
     /// The 14 risk factors of `situation`: latest judgment, how many were made, and the
     /// indicators of each observed on its reports within the evidence window up to now.
     pub async fn board(

@@ -496,6 +496,30 @@ impl Store {
         Ok(added)
     }
 
+    /// Every situation with something to assess: a judgment, a trigger, a stored stage, or an
+    /// accepted or coded indicator on one of its reports. Areas count as their country too.
+    pub async fn assessable_situations(&self) -> Result<Vec<SituationId>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT situation_id FROM risk_factor_judgments              UNION SELECT situation_id FROM triggers              UNION SELECT situation_id FROM stage_transitions              UNION SELECT r.situation_id FROM report_indicators ri                    JOIN reports r ON r.id = ri.report_id                    WHERE r.situation_id IS NOT NULL AND ri.state IN ($1, $2)",
+        )
+        .bind(CodingState::Accepted.as_str())
+        .bind(CodingState::Coded.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut situations = std::collections::BTreeSet::new();
+        for row in &rows {
+            let id: String = row.try_get("situation_id")?;
+            let id = SituationId::parse(&id)
+                .map_err(|error| corrupt(format!("situation {id}: {error}")))?;
+            situations.insert(id.country().as_str().to_string());
+            situations.insert(id.as_str().to_string());
+        }
+        situations
+            .into_iter()
+            .map(|id| SituationId::parse(&id).map_err(|error| corrupt(error.to_string())))
+            .collect()
+    }
+
     /// The triggers of `situation`, its areas and, for an area, its country, by date.
     pub async fn triggers(
         &self,

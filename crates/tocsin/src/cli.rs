@@ -220,6 +220,9 @@ pub enum AssessCommand {
     },
     /// Print the engine's parameters in force (the built-in file, commented)
     Params,
+    /// Assess, as of now, every situation with evidence, judgments, triggers or a stored
+    /// stage, and store each stage change (the server does this every hour)
+    All,
 }
 
 #[derive(Debug, Subcommand)]

@@ -28,6 +28,31 @@ pub async fn run(settings: &Settings, args: AssessArgs, json: bool) -> anyhow::R
             Ok(Outcome::Success)
         }
         Some(AssessCommand::History { situation }) => history_of(settings, &situation, json).await,
+        Some(AssessCommand::All) => {
+            let changes = service(settings)
+                .await?
+                .assess_all(&super::cli_actor(), super::now())
+                .await?;
+            emit(json, &changes, |changes: &Vec<TransitionRecord>| {
+                if changes.is_empty() {
+                    return "no stage changed".to_string();
+                }
+                changes
+                    .iter()
+                    .map(|change| {
+                        format!(
+                            "{}: {} -> {} (score {:.2})",
+                            change.situation,
+                            stage_text(change.from_stage),
+                            stage_text(change.to_stage),
+                            change.score
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })?;
+            Ok(Outcome::Success)
+        }
         None => {
             let situation = args
                 .situation

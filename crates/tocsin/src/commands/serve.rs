@@ -27,22 +27,54 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Outcome> {
     // Printed on stdout so scripts (and tests using port 0) learn the address.
     println!("listening on http://{address}");
     tracing::info!(%address, "tocsin serving");
+    let assessments = tocsin_app::Assessments::new(store.clone(), catalogue.clone(), params);
+    let sweeper = tokio::spawn(sweep(assessments.clone()));
     tocsin_http::serve(
         listener,
         AppState {
             store: store.clone(),
-            catalogue: catalogue.clone(),
+            catalogue,
             intake,
             accounts: tocsin_app::Accounts::new(store.clone()),
-            assessments: tocsin_app::Assessments::new(store.clone(), catalogue, params),
+            assessments,
         },
         shutdown,
     )
     .await
     .context("the server stopped with an error")?;
+    sweeper.abort();
     store.close().await;
     tracing::info!("tocsin stopped");
     Ok(Outcome::Success)
+}
+
+/// How often the server assesses every situation, so that a stage change is found (and
+/// stored) even when nobody asks.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Assesses every situation now and then every [`SWEEP_EVERY`], logging each stage change.
+async fn sweep(assessments: tocsin_app::Assessments) {
+    let mut ticks = tokio::time::interval(SWEEP_EVERY);
+    loop {
+        ticks.tick().await;
+        match assessments
+            .assess_all("tocsin:assessor", super::now())
+            .await
+        {
+            Ok(changes) => {
+                for change in changes {
+                    tracing::info!(
+                        situation = %change.situation,
+                        from = change.from_stage,
+                        to = change.to_stage,
+                        score = change.score,
+                        "stage changed"
+                    );
+                }
+            }
+            Err(error) => tracing::warn!(%error, "assessing every situation failed"),
+        }
+    }
 }
 
 /// Registers the SIGINT and SIGTERM handlers now (before the server says it is listening, so

@@ -149,11 +149,27 @@ fn assess_flow(sandbox: &Sandbox, database: &str) {
     ]));
     assert_eq!(code, 0, "{stderr}");
 
+    // The sweep the server runs every hour finds and stores the change, once.
+    let (code, stdout, stderr) = run(tocsin().args(["assess", "all", "--json"]));
+    assert_eq!(code, 0, "{stderr}");
+    let changes = json(&stdout);
+    assert_eq!(changes.as_array().unwrap().len(), 1, "{changes}");
+    assert_eq!(changes[0]["situation"], "SDN");
+    assert_eq!(
+        (
+            changes[0]["from_stage"].as_u64(),
+            changes[0]["to_stage"].as_u64()
+        ),
+        (Some(0), Some(2))
+    );
+    let (_, stdout, _) = run(tocsin().args(["assess", "all", "--json"]));
+    assert_eq!(json(&stdout), serde_json::json!([]));
+
     let (code, stdout, stderr) = run(tocsin().args(["assess", "SDN", "--json"]));
     assert_eq!(code, 0, "{stderr}");
     let after = json(&stdout);
     assert_eq!(after["stage"], 2, "{after}");
-    assert_eq!(after["stored_change"]["to_stage"], 2);
+    assert_eq!(after["stored_change"], serde_json::Value::Null);
     let lines: Vec<&str> = after["drivers"]
         .as_array()
         .unwrap()
