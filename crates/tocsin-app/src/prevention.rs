@@ -6,8 +6,10 @@
 //! decisions the toolbox leaves to its caller:
 //!
 //! * **Where the stage comes from.** An explicit stage or dimensions given by the user win.
-//!   Otherwise they are read off the indicators coded on the situation's verified reports over
-//!   the last [`EVIDENCE_WINDOW_DAYS`] days ([`Derivation`]). With neither, the answer is an
+//!   Otherwise the stage is the one the stage engine last stored for the situation
+//!   (`tocsin assess`, `docs/assessment.md`); a situation never assessed has its stage read off
+//!   the indicators coded on its verified reports over the last [`EVIDENCE_WINDOW_DAYS`] days
+//!   ([`Derivation`]), as do the stressed dimensions. With neither, the answer is an
 //!   error (`no_evidence`, or `stage_undetermined` when there are too few indicators) rather
 //!   than a guess: recommending tools for a situation nobody has assessed would suggest a
 //!   concern the evidence does not show. Every answer says where its stage came from.
@@ -240,7 +242,9 @@ pub struct Overrides {
 pub enum Origin {
     /// Given by the user (`--stage`, `--dimension`, or the query string).
     Override,
-    /// Read off the indicators coded on verified reports.
+    /// The stage the stage engine last stored for the situation.
+    Assessment,
+    /// Read off the indicators coded on verified reports (no assessment stored yet).
     Indicators,
     /// Nothing to read it from: no dimension is singled out.
     None,
@@ -285,14 +289,43 @@ pub async fn basis(
     let evidence = Derivation::from_codings(catalogue, &codings);
     let window = format!("the last {EVIDENCE_WINDOW_DAYS} days");
 
-    let (stage, stage_origin, stage_text) = match (overrides.stage, evidence.stage) {
-        (Some(stage), _) => (stage, Origin::Override, format!("{stage} as given")),
-        (None, Some(stage)) => (
+    // The stage the engine last stored for the situation, if it was ever assessed.
+    let assessed = if overrides.stage.is_none() {
+        store
+            .last_transition(situation, now)
+            .await
+            .map_err(PreventionError::store)?
+    } else {
+        None
+    };
+    let assessed_stage = assessed.as_ref().map(|change| {
+        (
+            Stage::try_from(change.to_stage).ok(),
+            change.assessed_at.clone(),
+        )
+    });
+    let (stage, stage_origin, stage_text) = match (overrides.stage, assessed_stage, evidence.stage) {
+        (Some(stage), _, _) => (stage, Origin::Override, format!("{stage} as given")),
+        (None, Some((Some(stage), at)), _) => (
+            stage,
+            Origin::Assessment,
+            format!("{stage} as last assessed ({at}; `tocsin assess {situation}` says why)"),
+        ),
+        (None, Some((None, at)), _) => {
+            return Err(PreventionError::new(
+                PreventionErrorKind::Unprocessable,
+                "no_elevated_concern",
+                format!(
+                    "{situation} was last assessed at no elevated concern ({at}), so there is no stage to recommend for; give one with --stage N (stage=N in the API) to plan anyway"
+                ),
+            ))
+        }
+        (None, None, Some(stage)) => (
             stage,
             Origin::Indicators,
             format!("{stage} from indicators: {} in {window}", evidence.explain()),
         ),
-        (None, None) if !evidence.has_evidence() => {
+        (None, None, None) if !evidence.has_evidence() => {
             return Err(PreventionError::new(
                 PreventionErrorKind::Unprocessable,
                 "no_evidence",
@@ -301,7 +334,7 @@ pub async fn basis(
                 ),
             ))
         }
-        (None, None) => {
+        (None, None, None) => {
             return Err(PreventionError::new(
                 PreventionErrorKind::Unprocessable,
                 "stage_undetermined",

@@ -2,7 +2,8 @@
 //! verified reports.
 //!
 //! Recommendations need a stage and the dimensions the situation's active indicators stress.
-//! Until the stage engine assesses situations, this module derives both from the indicator
+//! The stage engine's stored stage comes first when there is one; for a situation not yet
+//! assessed, and for the stressed dimensions, this module derives both from the indicator
 //! catalogue, transparently and conservatively:
 //!
 //! * **Stage**: the highest stage that at least [`MIN_INDICATORS`] distinct coded indicators

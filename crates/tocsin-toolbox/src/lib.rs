@@ -8,7 +8,7 @@
 //! * [`Toolbox::recommend`] ranks tools for a situation by its stage and the dimensions its
 //!   indicators stress, with reasons, caveats and precedent.
 //! * [`Derivation`] reads a provisional stage and stress profile off the indicators coded on a
-//!   situation's verified reports, until the stage engine assesses situations.
+//!   situation's verified reports, for a situation the stage engine has not assessed yet.
 //! * [`Toolbox::coordination_board`] lays out the [`Measure`]s taken for a situation and flags
 //!   gaps and clashes.
 //!

@@ -262,8 +262,8 @@ pub struct LessonsArgs {
     pub text: Option<String>,
 }
 
-/// Where the stage comes from: these flags, else the indicators coded on the situation's
-/// verified reports over the last 90 days.
+/// Where the stage comes from: these flags, else the stage last assessed (`tocsin assess`), else
+/// the indicators coded on the situation's verified reports over the last 90 days.
 #[derive(Debug, Args)]
 pub struct BasisArgs {
     /// Use this stage (1, 2 or 3) instead of the one read off the indicators

@@ -207,6 +207,7 @@ fn overrides(args: &BasisArgs) -> anyhow::Result<Overrides> {
 fn origin(origin: Origin) -> &'static str {
     match origin {
         Origin::Override => "given",
+        Origin::Assessment => "as last assessed",
         Origin::Indicators => "from coded indicators",
         Origin::None => "none singled out",
     }

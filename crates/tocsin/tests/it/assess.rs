@@ -205,6 +205,13 @@ fn assess_flow(sandbox: &Sandbox, database: &str) {
         "{board}"
     );
 
+    // Recommendations now rest on the assessed stage.
+    let (code, stdout, stderr) = run(tocsin().args(["recommend", "SDN", "--json"]));
+    assert_eq!(code, 0, "{stderr}");
+    let answer = json(&stdout);
+    assert_eq!(answer["basis"]["stage"], 2, "{answer}");
+    assert_eq!(answer["basis"]["stage_origin"], "assessment");
+
     // Looking back before the evidence: no elevated concern, and nothing stored.
     let week_ago = (time::OffsetDateTime::now_utc().date() - time::Duration::days(7)).to_string();
     let (code, stdout, stderr) = run(tocsin().args(["assess", "SDN", "--at", &week_ago, "--json"]));
