@@ -14,10 +14,10 @@ use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use tocsin_app::assessment::{self, JudgmentInput, TriggerInput};
-use tocsin_app::{AssessmentError, PreventionErrorKind};
+use tocsin_app::AssessmentError;
 use tocsin_domain::Principal;
 
-use crate::toolbox::recorded;
+use crate::toolbox::{recorded, status_of};
 use crate::{ApiError, AppState};
 
 pub fn routes() -> Router<AppState> {
@@ -39,15 +39,8 @@ pub fn routes() -> Router<AppState> {
 
 impl From<AssessmentError> for ApiError {
     fn from(error: AssessmentError) -> ApiError {
-        let status = match error.kind {
-            PreventionErrorKind::BadRequest => StatusCode::BAD_REQUEST,
-            PreventionErrorKind::NotFound => StatusCode::NOT_FOUND,
-            PreventionErrorKind::Conflict => StatusCode::CONFLICT,
-            PreventionErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
-            PreventionErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        };
         ApiError::Coded {
-            status,
+            status: status_of(error.kind),
             code: error.code,
             message: error.message,
         }

@@ -36,18 +36,22 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/situations/{id}/board", get(board))
 }
 
+/// The status for a kind of application error (prevention and assessment share the kinds).
+pub(crate) fn status_of(kind: PreventionErrorKind) -> StatusCode {
+    match kind {
+        PreventionErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+        PreventionErrorKind::NotFound => StatusCode::NOT_FOUND,
+        PreventionErrorKind::Conflict => StatusCode::CONFLICT,
+        PreventionErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+        // Already logged, with a message that reveals nothing.
+        PreventionErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 impl From<PreventionError> for ApiError {
     fn from(error: PreventionError) -> ApiError {
-        let status = match error.kind {
-            PreventionErrorKind::BadRequest => StatusCode::BAD_REQUEST,
-            PreventionErrorKind::NotFound => StatusCode::NOT_FOUND,
-            PreventionErrorKind::Conflict => StatusCode::CONFLICT,
-            PreventionErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
-            // Already logged, with a message that reveals nothing.
-            PreventionErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        };
         ApiError::Coded {
-            status,
+            status: status_of(error.kind),
             code: error.code,
             message: error.message,
         }
