@@ -11,6 +11,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("tocsin-ingest", &["tocsin-domain"]),
     ("tocsin-geo", &["tocsin-domain"]),
     ("tocsin-store", &["tocsin-domain"]),
+    ("tocsin-alerts", &["tocsin-domain"]),
     ("tocsin-datasets", &[]),
     (
         "tocsin-app",
@@ -21,6 +22,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "tocsin-store",
             "tocsin-risk",
             "tocsin-toolbox",
+            "tocsin-alerts",
         ],
     ),
     (
@@ -33,6 +35,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "tocsin-risk",
             "tocsin-ingest",
             "tocsin-geo",
+            "tocsin-alerts",
         ],
     ),
     (
@@ -47,6 +50,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "tocsin-store",
             "tocsin-datasets",
             "tocsin-http",
+            "tocsin-alerts",
         ],
     ),
 ];
@@ -59,6 +63,7 @@ const PURE: &[&str] = &[
     "tocsin-risk",
     "tocsin-ingest",
     "tocsin-geo",
+    "tocsin-alerts",
 ];
 
 struct Graph {
