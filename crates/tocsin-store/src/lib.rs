@@ -9,6 +9,7 @@
 //! Time comes in as a parameter (`now`), never from the clock.
 
 mod accounts;
+mod alerts;
 mod audit;
 mod datasets;
 mod error;
@@ -27,6 +28,10 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use accounts::{NewUser, TokenRow, UserRow};
+pub use alerts::{
+    AlertFilter, AlertRecord, DecisionRecord, DeliveryRecord, Raised, UnitAddress, UnitRow,
+    ADDRESS_CHANNELS, UNIT_KINDS,
+};
 pub use datasets::{CountryYearImport, ImportOutcome, StructuralSummary};
 pub use error::StoreError;
 pub use export::{ExportError, ExportRow};

@@ -10,7 +10,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("tocsin-risk", &["tocsin-domain"]),
     ("tocsin-ingest", &["tocsin-domain"]),
     ("tocsin-geo", &["tocsin-domain"]),
-    ("tocsin-store", &["tocsin-domain"]),
+    ("tocsin-store", &["tocsin-domain", "tocsin-alerts"]),
     ("tocsin-alerts", &["tocsin-domain"]),
     ("tocsin-datasets", &[]),
     (
