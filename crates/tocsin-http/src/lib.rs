@@ -6,6 +6,7 @@
 
 pub mod access;
 mod accounts;
+mod alerts;
 mod error;
 mod intake;
 mod reports;
@@ -17,7 +18,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
-use tocsin_app::{Accounts, Intake};
+use tocsin_app::{Accounts, Alerts, Intake};
 use tocsin_domain::Catalogue;
 use tocsin_store::{SituationRow, Store};
 
@@ -32,6 +33,8 @@ pub struct AppState {
     pub intake: Intake,
     /// Users and API tokens: who is calling.
     pub accounts: Accounts,
+    /// Alerts, units and the channels alerts leave by.
+    pub alerts: Alerts,
 }
 
 impl AppState {
@@ -42,6 +45,13 @@ impl AppState {
             catalogue: Arc::new(Catalogue::embedded().clone()),
             intake,
             accounts: Accounts::new(store.clone()),
+            alerts: Alerts::new(
+                store.clone(),
+                Arc::new(tocsin_alerts::Rules::embedded()),
+                tocsin_app::ChannelSettings::default(),
+                tocsin_app::RetryPolicy::default(),
+            )
+            .expect("the default channel settings are valid"),
         }
     }
 }
@@ -57,6 +67,7 @@ pub fn app(state: AppState) -> Router {
         .merge(reports::routes())
         .merge(accounts::routes())
         .merge(toolbox::routes())
+        .merge(alerts::routes())
         // After routing, so unknown paths stay 404 and the rule is found by the matched route.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

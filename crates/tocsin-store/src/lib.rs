@@ -11,6 +11,7 @@
 mod accounts;
 mod alerts;
 mod audit;
+mod community;
 mod datasets;
 mod error;
 mod export;
@@ -32,6 +33,7 @@ pub use alerts::{
     AlertFilter, AlertRecord, DecisionRecord, DeliveryRecord, Raised, UnitAddress, UnitRow,
     ADDRESS_CHANNELS, UNIT_KINDS,
 };
+pub use community::{BroadcastRecord, CommunityDelivery, SubscriberRow};
 pub use datasets::{CountryYearImport, ImportOutcome, StructuralSummary};
 pub use error::StoreError;
 pub use export::{ExportError, ExportRow};

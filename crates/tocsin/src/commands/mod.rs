@@ -1,6 +1,7 @@
 //! One function per subcommand. Each loads the settings, does its work through the library
 //! crates and prints its result.
 
+mod alerts;
 mod audit;
 mod catalogue;
 mod data;
@@ -46,6 +47,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Lessons(args) => toolbox::lessons(args, json),
         Command::Recommend(args) => toolbox::recommend(&settings, args, json).await,
         Command::Responses(command) => toolbox::responses(&settings, command, json).await,
+        Command::Units(command) => alerts::units(&settings, command, json).await,
+        Command::Alerts(command) => alerts::alerts(&settings, command, json).await,
     }
 }
 
