@@ -107,6 +107,19 @@ pub struct DecisionRecord {
     pub response_id: Option<i64>,
 }
 
+/// One indicator coded on one verified report, with the grades a flash report rule reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlashCandidate {
+    pub report_id: i64,
+    pub situation: SituationId,
+    /// The catalogue code.
+    pub code: String,
+    pub credibility: tocsin_domain::Credibility,
+    /// The source's reliability; `None` for a report without a source (API, datasets).
+    pub reliability: Option<tocsin_domain::Reliability>,
+    pub tlp: Tlp,
+}
+
 /// Which alerts to list.
 #[derive(Debug, Clone, Default)]
 pub struct AlertFilter {
@@ -803,6 +816,48 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(record)
+    }
+
+    /// The indicators coded (and not merely suggested or rejected) on verified, placed reports
+    /// observed (or received) at or after `since`, with the grades of report and source.
+    pub async fn flash_candidates(
+        &self,
+        since: OffsetDateTime,
+    ) -> Result<Vec<FlashCandidate>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT r.id, r.situation_id, r.credibility, r.tlp, s.reliability, ri.code \
+             FROM report_indicators ri JOIN reports r ON r.id = ri.report_id \
+             LEFT JOIN sources s ON s.id = r.source_id \
+             WHERE r.verification = 'verified' AND r.situation_id IS NOT NULL \
+               AND ri.state NOT IN ('suggested', 'rejected') \
+               AND COALESCE(r.observed_at, r.received_at) >= $1 \
+             ORDER BY r.id, ri.code",
+        )
+        .bind(timestamp_text(since))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: i64 = row.try_get("id")?;
+                let corrupt = |what: &str| StoreError::Corrupt(format!("report {id}: {what}"));
+                let situation: String = row.try_get("situation_id")?;
+                let credibility: i64 = row.try_get("credibility")?;
+                Ok(FlashCandidate {
+                    report_id: id,
+                    situation: SituationId::parse(&situation).map_err(|_| corrupt("situation"))?,
+                    code: row.try_get("code")?,
+                    credibility: u8::try_from(credibility)
+                        .ok()
+                        .and_then(|c| tocsin_domain::Credibility::try_from(c).ok())
+                        .ok_or_else(|| corrupt("credibility"))?,
+                    reliability: row
+                        .try_get::<Option<String>, _>("reliability")?
+                        .map(|r| r.parse().map_err(|_| corrupt("reliability")))
+                        .transpose()?,
+                    tlp: parse_tlp(&row.try_get::<String, _>("tlp")?)?,
+                })
+            })
+            .collect()
     }
 
     /// Each alert's warning, acknowledgement and first decision times, for the figures.

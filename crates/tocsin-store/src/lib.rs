@@ -30,8 +30,8 @@ use sqlx::{AnyPool, Executor};
 
 pub use accounts::{NewUser, TokenRow, UserRow};
 pub use alerts::{
-    AlertFilter, AlertRecord, DecisionRecord, DeliveryRecord, Raised, UnitAddress, UnitRow,
-    ADDRESS_CHANNELS, UNIT_KINDS,
+    AlertFilter, AlertRecord, DecisionRecord, DeliveryRecord, FlashCandidate, Raised, UnitAddress,
+    UnitRow, ADDRESS_CHANNELS, UNIT_KINDS,
 };
 pub use community::{BroadcastRecord, CommunityDelivery, SubscriberRow};
 pub use datasets::{CountryYearImport, ImportOutcome, StructuralSummary};

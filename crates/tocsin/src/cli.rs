@@ -197,6 +197,12 @@ pub enum AlertsCommand {
         #[arg(long, default_value_t = 0.04)]
         threshold: f64,
     },
+    /// Raise flash-report alerts for indicators coded on verified reports of the last days
+    FromReports {
+        /// How many days back to look
+        #[arg(long, default_value_t = 7)]
+        days: i64,
+    },
     /// Run a signal (JSON, see docs/alerts.md) through the rules, as the assessment does
     Raise {
         /// File with the signal, or - for standard input

@@ -312,6 +312,39 @@ impl Alerts {
         Ok(raised)
     }
 
+    /// Raises a flash-report signal for every indicator coded on a verified report observed
+    /// since `since`; the rules decide which (a stage-3 indicator, well-graded source and
+    /// information) become alerts. Running it again raises nothing new.
+    pub async fn raise_flash_reports(
+        &self,
+        catalogue: &tocsin_domain::Catalogue,
+        since: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<Vec<i64>, AlertError> {
+        let mut raised = Vec::new();
+        for candidate in self.store.flash_candidates(since).await? {
+            // A code the catalogue no longer has cannot say what stage it speaks to.
+            let Some((_, indicator)) = catalogue.indicator(&candidate.code) else {
+                continue;
+            };
+            let Some(stage) = indicator.stages.iter().max().copied() else {
+                continue;
+            };
+            let signal = AlertSignal::FlashReport {
+                situation: candidate.situation,
+                report_id: candidate.report_id,
+                indicator: candidate.code.clone(),
+                indicator_label: indicator.text.clone(),
+                stage,
+                reliability: candidate.reliability,
+                credibility: candidate.credibility,
+                tlp: candidate.tlp,
+            };
+            raised.extend(self.raise(&signal, now).await?);
+        }
+        Ok(raised)
+    }
+
     /// Escalates overdue unacknowledged alerts, then sends every delivery that is due.
     pub async fn tick(&self, now: OffsetDateTime) -> Result<TickReport, AlertError> {
         let mut report = TickReport::default();

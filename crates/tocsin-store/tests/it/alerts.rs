@@ -336,7 +336,124 @@ async fn a_delivery_is_claimed_once_retried_and_dead_lettered(db: Db) {
         .is_empty());
 }
 
+// Community subscribers: sealed numbers, one subscription per number, broadcasts within the
+// daily limit, claims won once.
+async fn community_subscribers_are_sealed_and_broadcasts_rate_limited(db: Db) {
+    use tocsin_domain::Contact;
+    let store = db.open().await;
+    let vault = super::vault();
+    let amani = Contact::phone("+211912345678");
+    let joined = store
+        .community_keyword(&vault, &amani, Some(("yei", "sw")), None, NOW)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (joined.area.as_str(), joined.state.as_str()),
+        ("yei", "active")
+    );
+    // Joining again moves the one subscription.
+    let moved = store
+        .community_keyword(&vault, &amani, Some(("morobo", "en")), None, NOW)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((moved.id, moved.area.as_str()), (joined.id, "morobo"));
+    store
+        .community_keyword(
+            &vault,
+            &Contact::phone("+211955500011"),
+            Some(("morobo", "en")),
+            None,
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.community_subscribers().await.unwrap(),
+        [("morobo".to_string(), "en".to_string(), 2)]
+    );
+
+    let broadcast = |at: OffsetDateTime| {
+        let store = store.clone();
+        async move {
+            store
+                .community_broadcast(
+                    "morobo",
+                    "militia_approaching",
+                    |language| format!("alert ({language})"),
+                    |recent| recent.len() < 2,
+                    "analyst",
+                    at,
+                )
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(broadcast(NOW).await.recipients, 2);
+    assert_eq!(broadcast(NOW + Duration::hours(1)).await.recipients, 2);
+    let limited = broadcast(NOW + Duration::hours(2)).await;
+    assert_eq!((limited.recipients, limited.rate_limited), (0, 2));
+    let next_day = broadcast(NOW + Duration::hours(25)).await;
+    assert_eq!(next_day.recipients, 2);
+
+    let lease = NOW + Duration::days(3);
+    let due = store
+        .claim_community_deliveries(&vault, NOW + Duration::days(2), lease, 100)
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 6);
+    assert!(due.iter().any(|d| d.phone.expose() == "+211912345678"));
+    // Claimed: a second worker gets nothing until the lease ends.
+    assert!(store
+        .claim_community_deliveries(&vault, NOW + Duration::days(2), lease, 100)
+        .await
+        .unwrap()
+        .is_empty());
+    store
+        .community_delivery_done(due[0].id, Ok(NOW))
+        .await
+        .unwrap();
+
+    // STOP ends the subscription; a STOP from an unknown number changes nothing.
+    let stopped = store
+        .community_keyword(&vault, &amani, None, None, NOW)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stopped.state, "stopped");
+    assert_eq!(
+        store
+            .community_keyword(&vault, &Contact::phone("+211900000000"), None, None, NOW)
+            .await
+            .unwrap(),
+        None
+    );
+
+    use sqlx::Row;
+    let raw = db.raw().await;
+    for row in sqlx::query("SELECT phone_sealed, phone_fingerprint FROM community_subscribers")
+        .fetch_all(&raw)
+        .await
+        .unwrap()
+    {
+        let sealed: Vec<u8> = row.try_get("phone_sealed").unwrap();
+        let fingerprint: String = row.try_get("phone_fingerprint").unwrap();
+        assert!(!String::from_utf8_lossy(&sealed).contains("912345678"));
+        assert!(!String::from_utf8_lossy(&sealed).contains("955500011"));
+        assert!(!fingerprint.contains("912345678"));
+    }
+    let audit = store.audit_entries(0, 100).await.unwrap();
+    assert!(audit
+        .iter()
+        .all(|e| !format!("{e:?}").contains("912345678")));
+    assert!(audit
+        .iter()
+        .any(|e| e.event.action == "community.broadcast"));
+}
+
 contract!(
+    community_subscribers_are_sealed_and_broadcasts_rate_limited,
     alerts_go_to_the_responsible_unit_and_climb_when_unacknowledged,
     repeats_inside_the_window_join_the_open_alert,
     a_delivery_is_claimed_once_retried_and_dead_lettered,

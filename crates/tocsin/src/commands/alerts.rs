@@ -322,6 +322,19 @@ pub async fn alerts(
                 format!("{} new structural-risk alert(s)", raised.len())
             })?;
         }
+        AlertsCommand::FromReports { days } => {
+            anyhow::ensure!(
+                (1..=3650).contains(&days),
+                "--days {days}: give a number of days from 1 to 3650"
+            );
+            let catalogue = super::load_catalogue(settings)?;
+            let raised = alerts
+                .raise_flash_reports(&catalogue, now - time::Duration::days(days), now)
+                .await?;
+            emit(json, &raised, |raised| {
+                format!("{} new flash-report alert(s)", raised.len())
+            })?;
+        }
         AlertsCommand::Raise { signal } => {
             let text = if signal.as_os_str() == "-" {
                 let mut text = String::new();

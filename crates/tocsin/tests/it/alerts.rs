@@ -848,3 +848,137 @@ async fn a_stored_forecast_raises_structural_risk_alerts_once() {
         xmllint_cap(&cap);
     }
 }
+
+// A verified report coded with an imminent-stage indicator from a well-graded source is a
+// flash alert; the same coding from an ungraded source, or a stage-1 indicator, is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn well_graded_imminent_indicators_on_verified_reports_raise_flash_alerts_once() {
+    use sqlx::Executor;
+    use tocsin_domain::{Catalogue, Channel, Contact, Credibility, Reliability, VerificationState};
+    use tocsin_store::{Grade, NewReport, PlaceInput};
+
+    let sandbox = Sandbox::create();
+    let store = open_store(&sandbox).await;
+    let vault = tocsin_store::Vault::from_hex(&"5a".repeat(32)).unwrap();
+    let now = OffsetDateTime::now_utc();
+    let catalogue = Catalogue::embedded();
+    let imminent = catalogue
+        .indicators()
+        .find(|(_, i)| i.stages.contains(&Stage::ImminentEmergency))
+        .unwrap()
+        .1
+        .code
+        .clone();
+    let structural = catalogue
+        .indicators()
+        .find(|(_, i)| i.stages == [Stage::RiskFactors])
+        .unwrap()
+        .1
+        .code
+        .clone();
+    let report = |sender: &str, text: &str| NewReport {
+        channel: Channel::Sms,
+        sender: Some(Contact::phone(sender)),
+        text: text.to_string(),
+        place: PlaceInput {
+            name: Some("Yei".into()),
+            point: None,
+            situation: Some(SituationId::parse("SSD").unwrap()),
+            state: "resolved",
+        },
+        observed_at: None,
+        language: Some("en".into()),
+        credibility: Credibility::CannotBeJudged,
+        tlp: Tlp::Amber,
+        external_ref: None,
+        details_json: None,
+    };
+    let graded = store
+        .accept(
+            &vault,
+            None,
+            report("+211912000001", "houses burning in Yei"),
+            now,
+        )
+        .await
+        .unwrap();
+    let ungraded = store
+        .accept(
+            &vault,
+            None,
+            report("+211912000002", "houses burning near Yei"),
+            now,
+        )
+        .await
+        .unwrap();
+    store
+        .grade_source(
+            graded.source_id.as_ref().unwrap(),
+            Reliability::B,
+            "analyst",
+            now,
+        )
+        .await
+        .unwrap();
+    for id in [graded.report_id, ungraded.report_id] {
+        store
+            .grade_report(
+                id,
+                Grade {
+                    credibility: Some(Credibility::ProbablyTrue),
+                    tlp: None,
+                },
+                "analyst",
+                now,
+            )
+            .await
+            .unwrap();
+        store
+            .transition_report(
+                id,
+                VerificationState::Verified,
+                Role::Analyst,
+                "analyst",
+                now,
+            )
+            .await
+            .unwrap();
+    }
+    sqlx::any::install_default_drivers();
+    let raw = sqlx::AnyPool::connect(&sandbox.sqlite_url()).await.unwrap();
+    for (report, code) in [
+        (graded.report_id, &imminent),
+        (graded.report_id, &structural),
+        (ungraded.report_id, &imminent),
+    ] {
+        raw.execute(
+            format!(
+                "INSERT INTO report_indicators (report_id, code, state, actor, at) \
+                 VALUES ({report}, '{code}', 'accepted', 'analyst', '2026-11-21T12:00:00.000000Z')"
+            )
+            .as_str(),
+        )
+        .await
+        .unwrap();
+    }
+    let (code, stdout, stderr) = run(sandbox.tocsin().args(["alerts", "from-reports", "--json"]));
+    assert_eq!(code, 0, "{stderr}");
+    let raised = json(&stdout);
+    assert_eq!(raised.as_array().unwrap().len(), 1, "{raised}");
+    let (_, stdout, _) = run(sandbox.tocsin().args(["alerts", "from-reports", "--json"]));
+    assert_eq!(
+        json(&stdout).as_array().unwrap().len(),
+        0,
+        "a repeat raises nothing"
+    );
+    let id = raised[0].to_string();
+    let (_, shown, _) = run(sandbox.tocsin().args(["alerts", "show", &id, "--json"]));
+    let shown = json(&shown);
+    assert_eq!(shown["alert"]["severity"], "extreme");
+    assert_eq!(shown["alert"]["content"]["certainty"], "observed");
+    assert_eq!(shown["alert"]["content"]["kind"], "flash_report");
+    let (code, cap, _) = run(sandbox.tocsin().args(["alerts", "cap", &id]));
+    assert_eq!(code, 0);
+    assert!(cap.contains("<certainty>Observed</certainty>"), "{cap}");
+    xmllint_cap(&cap);
+}
