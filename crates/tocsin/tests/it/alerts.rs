@@ -982,3 +982,101 @@ async fn well_graded_imminent_indicators_on_verified_reports_raise_flash_alerts_
     assert!(cap.contains("<certainty>Observed</certainty>"), "{cap}");
     xmllint_cap(&cap);
 }
+
+// The chain of command and the response record kept from the command line.
+#[test]
+fn units_are_set_up_and_alerts_acknowledged_and_decided_from_the_command_line() {
+    let sandbox = Sandbox::create();
+    let tocsin = |args: &[&str]| run(sandbox.tocsin().args(args));
+    let (code, _, stderr) = tocsin(&["users", "add", "amina", "--role", "focal_point"]);
+    assert_eq!(code, 0, "{stderr}");
+    for args in [
+        &["units", "add", "headquarters", "--kind", "department"][..],
+        &[
+            "units",
+            "add",
+            "ssd-mission",
+            "--kind",
+            "mission",
+            "--parent",
+            "headquarters",
+        ],
+        &["units", "area", "ssd-mission", "SSD"],
+        &["units", "member", "ssd-mission", "amina"],
+        &[
+            "units",
+            "address",
+            "ssd-mission",
+            "--channel",
+            "sms",
+            "+211 912 000 111",
+        ],
+    ] {
+        let (code, _, stderr) = tocsin(args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+    }
+    let (code, _, stderr) = tocsin(&["units", "add", "x", "--kind", "embassy"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("department, mission, partner"), "{stderr}");
+    let (code, _, stderr) = tocsin(&["units", "member", "ssd-mission", "nobody"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("user nobody not found"), "{stderr}");
+    let (_, stdout, _) = tocsin(&["units", "list", "--json"]);
+    let units = json(&stdout);
+    let mission = units
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "ssd-mission")
+        .unwrap();
+    assert_eq!(mission["parent"], "headquarters");
+    assert_eq!(mission["members"][0], "amina");
+    assert_eq!(mission["addresses"][0]["address"], "+211912000111");
+    assert_eq!(mission["addresses"][0]["clearance"], "TLP:GREEN");
+
+    let signal = serde_json::to_string(&stage_signal(Some(1), Some(2))).unwrap();
+    let file = sandbox.dir.path().join("signal.json");
+    std::fs::write(&file, signal).unwrap();
+    let (code, stdout, stderr) = tocsin(&["alerts", "raise", file.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let id = json(&stdout)[0].to_string();
+    // No SMS gateway is configured: the delivery waits to be retried rather than vanishing.
+    let (_, stdout, _) = tocsin(&["alerts", "show", &id, "--json"]);
+    let shown = json(&stdout);
+    assert_eq!(shown["alert"]["unit"], "ssd-mission");
+    let sms = shown["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["channel"] == "sms")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (sms["state"].as_str(), sms["attempts"].as_i64()),
+        (Some("pending"), Some(1))
+    );
+    assert!(sms["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("sms_gateway_url"));
+
+    let (code, stdout, stderr) = tocsin(&["alerts", "ack", &id, "--by", "amina", "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json(&stdout)["acknowledged_by"], "amina");
+    let (code, _, stderr) = tocsin(&["alerts", "decide", &id, "  "]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("1 to 4000 characters"), "{stderr}");
+    let (code, _, stderr) = tocsin(&[
+        "alerts",
+        "decide",
+        &id,
+        "convene the mission's protection cluster",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let (_, stdout, _) = tocsin(&["alerts", "list", "--state", "acknowledged", "--json"]);
+    assert_eq!(json(&stdout).as_array().unwrap().len(), 1);
+    let (_, stdout, _) = tocsin(&["alerts", "list", "--state", "open", "--json"]);
+    assert_eq!(json(&stdout).as_array().unwrap().len(), 0);
+    let (_, stdout, _) = tocsin(&["alerts", "stats", "--json"]);
+    assert_eq!(json(&stdout)["by_unit"][0]["to_action"]["count"], 1);
+}
