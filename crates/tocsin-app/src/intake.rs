@@ -16,7 +16,10 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use tocsin_domain::{Channel, Credibility, SituationId, Tlp};
 use tocsin_geo::{Gazetteer, Resolution};
-use tocsin_ingest::{detect_language, parse_sms, parse_submission, parse_webhook, GatewayKind};
+use tocsin_ingest::{
+    detect_language, parse_sms, parse_submission, parse_subscription, parse_webhook, GatewayKind,
+    Subscription,
+};
 use tocsin_store::{
     Delivery, InboxEntry, InboxState, NewReport, PlaceInput, Received, Store, StoreError, Vault,
 };
@@ -85,6 +88,20 @@ pub struct IntakeOutcome {
     pub place_state: String,
     pub situation: Option<SituationId>,
     pub language: Option<String>,
+}
+
+/// What an inbound SMS became.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SmsOutcome {
+    Report(IntakeOutcome),
+    /// A JOIN or STOP keyword for community alerts. Which number sent it is not said.
+    Subscription {
+        inbox_id: i64,
+        /// `joined`, `stopped`, or `repeated` for a delivery handled before.
+        action: &'static str,
+        area: Option<String>,
+    },
 }
 
 /// The intake service.
@@ -253,7 +270,7 @@ impl Intake {
         presented_secret: Option<&str>,
         body: &[u8],
         now: OffsetDateTime,
-    ) -> Result<IntakeOutcome, IntakeError> {
+    ) -> Result<SmsOutcome, IntakeError> {
         let (channel, expected) = match gateway {
             GatewayKind::Twilio => ("twilio", self.secrets.twilio.as_deref()),
             GatewayKind::SmsSync => ("smssync", self.secrets.smssync.as_deref()),
@@ -265,18 +282,29 @@ impl Intake {
             .as_ref()
             .ok()
             .map(|sms| format!("{channel}:{}", sms.message_id));
+        let delivery = Delivery {
+            channel,
+            delivery_key: key.as_deref(),
+            content_type: "application/x-www-form-urlencoded",
+            payload: body,
+        };
         let inbox_id = match self
-            .receive(
-                channel,
-                key.as_deref(),
-                "application/x-www-form-urlencoded",
-                body,
-                now,
-            )
-            .await?
+            .store
+            .receive(&self.vault, delivery, now)
+            .await
+            .map_err(IntakeError::internal)?
         {
-            Ok(inbox_id) => inbox_id,
-            Err(repeat) => return repeat,
+            Received::New(inbox_id) => inbox_id,
+            Received::Repeat(entry) if entry.state == InboxState::Keyword => {
+                return Ok(SmsOutcome::Subscription {
+                    inbox_id: entry.id,
+                    action: "repeated",
+                    area: None,
+                })
+            }
+            Received::Repeat(entry) => {
+                return self.answer_repeat(entry).await.map(SmsOutcome::Report)
+            }
         };
         let sms = match parsed {
             Ok(sms) => sms,
@@ -308,6 +336,11 @@ impl Intake {
                 )
                 .await);
         }
+        if let Some(subscription) = parse_subscription(&sms.body) {
+            return self
+                .subscribe(inbox_id, &sms.sender, subscription, now)
+                .await;
+        }
         let parsed_sms = parse_sms(&sms.body, now);
         let (place, situation) = self.place_from_sms(parsed_sms.place.as_deref(), &sms.body);
         let language = detect_language(&sms.body).map(|d| d.code.to_string());
@@ -326,6 +359,41 @@ impl Intake {
         };
         self.accept(inbox_id, report, situation, language, now)
             .await
+            .map(SmsOutcome::Report)
+    }
+
+    /// A community member joins or leaves the broadcast alerts of an area. Their number is
+    /// sealed like a source's contact; nothing here logs it.
+    async fn subscribe(
+        &self,
+        inbox_id: i64,
+        sender: &tocsin_domain::Contact,
+        subscription: Subscription,
+        now: OffsetDateTime,
+    ) -> Result<SmsOutcome, IntakeError> {
+        let join = match &subscription {
+            Subscription::Join { area, language } => Some((
+                area.clone(),
+                language.clone().unwrap_or_else(|| "en".into()),
+            )),
+            Subscription::Stop => None,
+        };
+        let subscriber = self
+            .store
+            .community_keyword(
+                &self.vault,
+                sender,
+                join.as_ref().map(|(a, l)| (a.as_str(), l.as_str())),
+                Some(inbox_id),
+                now,
+            )
+            .await
+            .map_err(IntakeError::internal)?;
+        Ok(SmsOutcome::Subscription {
+            inbox_id,
+            action: if join.is_some() { "joined" } else { "stopped" },
+            area: subscriber.map(|s| s.area),
+        })
     }
 
     /// Payloads that could not be read, for analysts.

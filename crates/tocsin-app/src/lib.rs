@@ -6,6 +6,7 @@
 //! kind and a message that tells the sender what to fix.
 
 pub mod accounts;
+pub mod alerts;
 pub mod assessment;
 pub mod events;
 pub mod export;
@@ -14,8 +15,11 @@ pub mod intake;
 pub mod prevention;
 
 pub use accounts::{token_hash, AccountError, Accounts, IssuedToken};
+pub use alerts::{
+    AlertError, AlertErrorKind, Alerts, ChannelSettings, RetryPolicy, TickReport, Viewer,
+};
 pub use assessment::{AssessmentError, Assessments};
 pub use events::{event_reports, import_events, EventImport};
 pub use export::{export_reports, ExportFormat};
-pub use intake::{GatewaySecrets, Intake, IntakeError, IntakeErrorKind, IntakeOutcome};
+pub use intake::{GatewaySecrets, Intake, IntakeError, IntakeErrorKind, IntakeOutcome, SmsOutcome};
 pub use prevention::{PreventionError, PreventionErrorKind};

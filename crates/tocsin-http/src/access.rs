@@ -49,6 +49,8 @@ const SOURCE_GRADERS: &[Role] = &[Analyst, SourceHandler];
 const RESPONDERS: &[Role] = &[Analyst, FocalPoint];
 /// Those who read assessments: stage, score, drivers, risk factors, triggers.
 const ASSESSMENT_READERS: &[Role] = &[Analyst, FocalPoint, Admin];
+/// Those who read alerts beyond their own inbox, each up to their own TLP clearance.
+const ALERT_READERS: &[Role] = &[Analyst, FocalPoint];
 /// Those who may take reports out of Tocsin, each up to their own TLP clearance.
 const EXPORTERS: &[Role] = &[Analyst, SourceHandler, FocalPoint];
 
@@ -62,6 +64,63 @@ const fn rule(method: Method, path: &'static str, access: Access) -> Rule {
 
 /// Every route of the API and who may call it.
 pub const RULES: &[Rule] = &[
+    // Alerts: everyone reads their own inbox and the CAP feed up to their clearance, and may
+    // acknowledge or decide on an alert they were warned of (checked by the service);
+    // analysts and focal points read all alerts; administrators route them.
+    rule(Method::GET, "/api/v1/alerts/inbox", Access::Roles(EVERYONE)),
+    rule(Method::GET, "/api/v1/alerts", Access::Roles(ALERT_READERS)),
+    rule(
+        Method::GET,
+        "/api/v1/alerts/stats",
+        Access::Roles(ALERT_READERS),
+    ),
+    rule(
+        Method::GET,
+        "/api/v1/alerts/dead-letters",
+        Access::Roles(&[Analyst, Admin]),
+    ),
+    rule(
+        Method::GET,
+        "/api/v1/alerts/{id}",
+        Access::Roles(ALERT_READERS),
+    ),
+    rule(
+        Method::GET,
+        "/api/v1/alerts/{id}/cap",
+        Access::Roles(ALERT_READERS),
+    ),
+    rule(
+        Method::POST,
+        "/api/v1/alerts/{id}/ack",
+        Access::Roles(EVERYONE),
+    ),
+    rule(
+        Method::POST,
+        "/api/v1/alerts/{id}/decisions",
+        Access::Roles(EVERYONE),
+    ),
+    rule(Method::GET, "/api/v1/cap/feed", Access::Roles(EVERYONE)),
+    rule(
+        Method::GET,
+        "/api/v1/units",
+        Access::Roles(&[Admin, Analyst]),
+    ),
+    rule(Method::POST, "/api/v1/units", Access::Roles(&[Admin])),
+    rule(
+        Method::POST,
+        "/api/v1/units/{name}/areas",
+        Access::Roles(&[Admin]),
+    ),
+    rule(
+        Method::POST,
+        "/api/v1/units/{name}/members",
+        Access::Roles(&[Admin]),
+    ),
+    rule(
+        Method::POST,
+        "/api/v1/units/{name}/addresses",
+        Access::Roles(&[Admin]),
+    ),
     rule(Method::GET, "/health", Access::Public),
     rule(Method::GET, "/api/v1/situations", Access::Roles(EVERYONE)),
     rule(Method::GET, "/api/v1/catalogue", Access::Roles(EVERYONE)),

@@ -6,6 +6,7 @@
 
 pub mod access;
 mod accounts;
+mod alerts;
 mod assessment;
 mod error;
 mod intake;
@@ -18,7 +19,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
-use tocsin_app::{Accounts, Assessments, Intake};
+use tocsin_app::{Accounts, Alerts, Assessments, Intake};
 use tocsin_domain::Catalogue;
 use tocsin_store::{SituationRow, Store};
 
@@ -35,6 +36,8 @@ pub struct AppState {
     pub accounts: Accounts,
     /// The stage engine on stored evidence, judgments and triggers.
     pub assessments: Assessments,
+    /// Alerts, units and the channels alerts leave by.
+    pub alerts: Alerts,
 }
 
 impl AppState {
@@ -46,7 +49,18 @@ impl AppState {
             catalogue: catalogue.clone(),
             intake,
             accounts: Accounts::new(store.clone()),
-            assessments: Assessments::new(store, catalogue, tocsin_stage::Params::embedded()),
+            assessments: Assessments::new(
+                store.clone(),
+                catalogue,
+                tocsin_stage::Params::embedded(),
+            ),
+            alerts: Alerts::new(
+                store.clone(),
+                Arc::new(tocsin_alerts::Rules::embedded()),
+                tocsin_app::ChannelSettings::default(),
+                tocsin_app::RetryPolicy::default(),
+            )
+            .expect("the default channel settings are valid"),
         }
     }
 }
@@ -63,6 +77,7 @@ pub fn app(state: AppState) -> Router {
         .merge(accounts::routes())
         .merge(toolbox::routes())
         .merge(assessment::routes())
+        .merge(alerts::routes())
         // After routing, so unknown paths stay 404 and the rule is found by the matched route.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -27,7 +27,7 @@ pub use acled::parse_acled;
 pub use dataset::{DatasetEvent, DatasetFile};
 pub use language::{detect_language, DetectedLanguage};
 pub use problem::{IngestError, Problem};
-pub use sms::{parse_sms, SmsReport};
+pub use sms::{parse_sms, parse_subscription, SmsReport, Subscription};
 pub use submission::{
     parse_submission, ReportSubmission, SubmissionError, SubmittedPlace, SubmittedSource,
 };

@@ -606,9 +606,107 @@ fn parse_count(text: &str) -> Result<u32, &'static str> {
         .map_err(|_| "is too large a number to be a count")
 }
 
+/// A community member's request about broadcast alerts, sent as an SMS keyword.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subscription {
+    /// `JOIN YEI` or `JOIN KAKUMA CAMP SW`: alerts for an area, in a language (a two-letter
+    /// code at the end; English when none is given).
+    Join {
+        area: String,
+        language: Option<String>,
+    },
+    /// `STOP`: no more alerts.
+    Stop,
+}
+
+/// Words that ask to join, in English, French, Swahili and Arabic (lower case).
+pub const JOIN_WORDS: &[&str] = &["join", "start", "subscribe", "inscrire", "jiunge", "اشتراك"];
+/// Words that ask to stop.
+pub const STOP_WORDS: &[&str] = &[
+    "stop",
+    "unsubscribe",
+    "quit",
+    "arret",
+    "arrêt",
+    "acha",
+    "توقف",
+];
+/// At most this many words name the area: more is a sentence, and stays a report.
+const MAX_AREA_WORDS: usize = 3;
+
+/// Reads a subscription keyword. Only a message that is nothing but the keyword (and, to
+/// join, an area of one to three words and an optional language code) is one; anything else,
+/// such as "stop the burning of houses in Yei", is left to be read as a report.
+pub fn parse_subscription(body: &str) -> Option<Subscription> {
+    let words: Vec<String> = body
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| c.is_ascii_punctuation())
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let (first, rest) = words.split_first()?;
+    if STOP_WORDS.contains(&first.as_str()) {
+        return rest.is_empty().then_some(Subscription::Stop);
+    }
+    if !JOIN_WORDS.contains(&first.as_str()) {
+        return None;
+    }
+    let (area_words, language) = match rest.split_last() {
+        Some((last, before))
+            if !before.is_empty()
+                && last.len() == 2
+                && last.chars().all(|c| c.is_ascii_lowercase()) =>
+        {
+            (before, Some(last.clone()))
+        }
+        _ => (rest, None),
+    };
+    if area_words.is_empty() || area_words.len() > MAX_AREA_WORDS {
+        return None;
+    }
+    let area = area_words.join("-");
+    if area.chars().count() > 40 || !area.chars().all(|c| c.is_alphanumeric() || c == '-') {
+        return None;
+    }
+    Some(Subscription::Join { area, language })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subscription_keywords_are_whole_messages_and_reports_stay_reports() {
+        assert_eq!(
+            parse_subscription("JOIN Yei"),
+            Some(Subscription::Join {
+                area: "yei".into(),
+                language: None
+            })
+        );
+        assert_eq!(
+            parse_subscription("jiunge kakuma camp sw"),
+            Some(Subscription::Join {
+                area: "kakuma-camp".into(),
+                language: Some("sw".into())
+            })
+        );
+        assert_eq!(parse_subscription(" Stop. "), Some(Subscription::Stop));
+        assert_eq!(parse_subscription("ARRÊT"), Some(Subscription::Stop));
+        assert_eq!(
+            parse_subscription("stop the burning of houses in Yei"),
+            None
+        );
+        assert_eq!(parse_subscription("join"), None);
+        assert_eq!(
+            parse_subscription("join us at the market, armed men are coming"),
+            None
+        );
+        assert_eq!(parse_subscription("TOC P: Yei; S: armed men"), None);
+        assert_eq!(parse_subscription("armed men at the market"), None);
+    }
     use time::macros::datetime;
 
     const RECEIVED: OffsetDateTime = datetime!(2024-05-01 09:30 UTC);

@@ -43,6 +43,8 @@ pub enum InboxState {
     Received,
     Accepted,
     Rejected,
+    /// A subscription keyword (JOIN, STOP) for community alerts, not a report.
+    Keyword,
 }
 
 impl InboxState {
@@ -51,6 +53,7 @@ impl InboxState {
             "received" => Ok(InboxState::Received),
             "accepted" => Ok(InboxState::Accepted),
             "rejected" => Ok(InboxState::Rejected),
+            "keyword" => Ok(InboxState::Keyword),
             other => Err(StoreError::Corrupt(format!("inbox state {other:?}"))),
         }
     }

@@ -9,8 +9,10 @@
 //! Time comes in as a parameter (`now`), never from the clock.
 
 mod accounts;
+mod alerts;
 mod assessment;
 mod audit;
+mod community;
 mod datasets;
 mod error;
 mod export;
@@ -28,10 +30,15 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use accounts::{NewUser, TokenRow, UserRow};
+pub use alerts::{
+    AlertFilter, AlertRecord, DecisionRecord, DeliveryRecord, FlashCandidate, Raised, UnitAddress,
+    UnitRow, ADDRESS_CHANNELS, UNIT_KINDS,
+};
 pub use assessment::{
     EvidenceRow, IndicatorCoding, JudgmentFields, JudgmentRecord, NewTransition, TransitionRecord,
     TriggerFields, TriggerRecord,
 };
+pub use community::{BroadcastRecord, CommunityDelivery, SubscriberRow};
 pub use datasets::{CountryYearImport, ImportOutcome, StructuralSummary};
 pub use error::StoreError;
 pub use export::{ExportError, ExportRow};

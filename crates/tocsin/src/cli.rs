@@ -102,6 +102,13 @@ pub enum Command {
     /// historic ones imported from public data
     #[command(subcommand)]
     Triggers(TriggersCommand),
+    /// Organisation units: who answers for which situations, their chain of command, members
+    /// and addresses
+    #[command(subcommand)]
+    Units(UnitsCommand),
+    /// Alerts: list, acknowledge, record decisions, response-time figures, CAP documents
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -223,6 +230,116 @@ pub enum AssessCommand {
     /// Assess, as of now, every situation with evidence, judgments, triggers or a stored
     /// stage, and store each stage change (the server does this every hour)
     All,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UnitsCommand {
+    /// List units with their parent, areas, members and addresses
+    List,
+    /// Create a unit (a department, mission or partner body)
+    Add {
+        /// Unit name: letters, digits, '-', '_' or '.'
+        name: String,
+        /// department, mission or partner
+        #[arg(long)]
+        kind: String,
+        /// The unit one level up the chain of command: where unacknowledged alerts go next
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// Make a unit answer for a situation (SSD, SSD/yei) or for every situation (*)
+    Area { unit: String, area: String },
+    /// Add a user to a unit: they get its alerts in their Tocsin inbox
+    Member { unit: String, user: String },
+    /// Add an address the unit is warned at
+    Address {
+        unit: String,
+        /// email, sms or webhook
+        #[arg(long)]
+        channel: String,
+        /// Email address, phone number (+256…) or https:// URL
+        address: String,
+        /// TLP clearance of whoever reads this address [default: TLP:GREEN]
+        #[arg(long)]
+        clearance: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// List alerts, newest first
+    List {
+        /// Only this situation and its areas
+        #[arg(long)]
+        situation: Option<String>,
+        /// open or acknowledged
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// One alert with its deliveries and decisions
+    Show { id: i64 },
+    /// Acknowledge an alert: it stops climbing the chain of command
+    Ack {
+        id: i64,
+        /// Who acknowledged (e.g. by telephone) [default: cli:$USER]
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Record what was decided on an alert
+    Decide {
+        id: i64,
+        /// The decision, in words
+        decision: String,
+        /// The measure it set going (an id from tocsin responses list)
+        #[arg(long)]
+        response: Option<i64>,
+        /// Who decided [default: cli:$USER]
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Warning-to-acknowledgement and warning-to-action times per situation and unit
+    Stats,
+    /// The alert as a CAP 1.2 XML document
+    Cap { id: i64 },
+    /// Deliveries that failed too often; exit 1 if there are any
+    DeadLetters {
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+    /// Escalate overdue alerts and send due deliveries once (the server does this every minute)
+    Tick,
+    /// Send a community SMS broadcast to the subscribers of an area, each in their language
+    Broadcast {
+        /// The area subscribers named when they joined (JOIN YEI → yei)
+        #[arg(long)]
+        area: String,
+        /// Template id, e.g. militia_approaching or hate_speech_illegal
+        #[arg(long)]
+        template: String,
+    },
+    /// Community subscribers per area and language (counts only)
+    Subscribers,
+    /// Raise structural-risk alerts for the countries of the newest stored forecast at or
+    /// above a probability
+    FromForecast {
+        /// Forecast probability of a new mass killing onset, e.g. 0.04 for 4%
+        #[arg(long, default_value_t = 0.04)]
+        threshold: f64,
+    },
+    /// Raise flash-report alerts for indicators coded on verified reports of the last days
+    FromReports {
+        /// How many days back to look
+        #[arg(long, default_value_t = 7)]
+        days: i64,
+    },
+    /// Run a signal (JSON, see docs/alerts.md) through the rules, as the assessment does
+    Raise {
+        /// File with the signal, or - for standard input
+        #[arg(value_name = "FILE")]
+        signal: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

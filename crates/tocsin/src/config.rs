@@ -28,6 +28,14 @@ struct FileConfig {
     gazetteer: Option<PathBuf>,
     twilio_secret: Option<String>,
     smssync_secret: Option<String>,
+    alert_rules: Option<PathBuf>,
+    community_templates: Option<PathBuf>,
+    smtp_url: Option<String>,
+    alert_email_from: Option<String>,
+    sms_gateway_url: Option<String>,
+    sms_gateway_token: Option<String>,
+    webhook_secret: Option<String>,
+    public_url: Option<String>,
 }
 
 /// Where a setting's value came from.
@@ -65,6 +73,12 @@ pub struct Settings {
     /// Shared secrets of the SMS gateways; a gateway without one is refused.
     pub twilio_secret: Option<String>,
     pub smssync_secret: Option<String>,
+    /// A deployment's own alert rules; `None` means the built-in ones.
+    pub alert_rules: Option<PathBuf>,
+    /// A deployment's own community broadcast templates; `None` means the built-in ones.
+    pub community_templates: Option<PathBuf>,
+    /// Where alerts leave by email, SMS and webhook (secrets: never printed).
+    pub channels: tocsin_app::ChannelSettings,
 }
 
 /// Picks the first value present, in order of precedence, and notes its origin.
@@ -134,7 +148,7 @@ impl Settings {
             Ok(text) => {
                 let parsed: FileConfig = toml::from_str(&text).with_context(|| {
                     format!(
-                        "configuration file {} is not valid (allowed keys: database_url, listen, catalogue, stage_params, source_key_file, gazetteer, twilio_secret, smssync_secret)",
+                        "configuration file {} is not valid (allowed keys: database_url, listen, catalogue, stage_params, source_key_file, gazetteer, twilio_secret, smssync_secret, alert_rules, community_templates, smtp_url, alert_email_from, sms_gateway_url, sms_gateway_token, webhook_secret, public_url)",
                         config_file.value.display()
                     )
                 })?;
@@ -224,6 +238,20 @@ impl Settings {
             gazetteer,
             twilio_secret: env("TOCSIN_TWILIO_SECRET").or(file.twilio_secret),
             smssync_secret: env("TOCSIN_SMSSYNC_SECRET").or(file.smssync_secret),
+            alert_rules: env("TOCSIN_ALERT_RULES")
+                .map(PathBuf::from)
+                .or(file.alert_rules),
+            community_templates: env("TOCSIN_COMMUNITY_TEMPLATES")
+                .map(PathBuf::from)
+                .or(file.community_templates),
+            channels: tocsin_app::ChannelSettings {
+                smtp_url: env("TOCSIN_SMTP_URL").or(file.smtp_url),
+                email_from: env("TOCSIN_ALERT_EMAIL_FROM").or(file.alert_email_from),
+                sms_gateway_url: env("TOCSIN_SMS_GATEWAY_URL").or(file.sms_gateway_url),
+                sms_gateway_token: env("TOCSIN_SMS_GATEWAY_TOKEN").or(file.sms_gateway_token),
+                webhook_secret: env("TOCSIN_WEBHOOK_SECRET").or(file.webhook_secret),
+                public_url: env("TOCSIN_PUBLIC_URL").or(file.public_url),
+            },
         })
     }
 
@@ -289,7 +317,18 @@ pub fn commented_default_file(data_dir: &Path) -> String {
          # Shared secrets the SMS gateways present (query ?secret=, header X-Tocsin-Secret,\n\
          # or SMSSync's own secret field). A gateway without a secret is refused.\n\
          # twilio_secret = \"...\"\n\
-         # smssync_secret = \"...\"\n",
+         # smssync_secret = \"...\"\n\
+         \n\
+         # Alerts (docs/alerts.md): replacement rules and community templates (TOML), and the\n\
+         # channels alerts leave by. A channel left unset dead-letters its deliveries.\n\
+         # alert_rules = \"/etc/tocsin/alert-rules.toml\"\n\
+         # community_templates = \"/etc/tocsin/community.toml\"\n\
+         # smtp_url = \"smtp://127.0.0.1:25\"\n\
+         # alert_email_from = \"Tocsin <alerts@example.org>\"\n\
+         # sms_gateway_url = \"https://sms.example.org/send\"\n\
+         # sms_gateway_token = \"...\"\n\
+         # webhook_secret = \"...\"\n\
+         # public_url = \"https://tocsin.example.org\"\n",
         sqlite_url(data_dir),
         data_dir.join("source.key").display(),
         data_dir.join("datasets/geo/geonames_cities15000.json").display(),

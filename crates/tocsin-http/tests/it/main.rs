@@ -8,6 +8,7 @@ use tocsin_http::{app, AppState};
 use tocsin_store::{CountryYearImport, Store};
 use tower::ServiceExt;
 
+mod alerts;
 mod assessment;
 mod toolbox;
 

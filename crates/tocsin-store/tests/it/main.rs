@@ -633,6 +633,7 @@ contract!(
 );
 
 mod accounts;
+mod alerts;
 mod assessment;
 mod reports;
 // After the macro, so the module can use it.

@@ -1,6 +1,7 @@
 //! One function per subcommand. Each loads the settings, does its work through the library
 //! crates and prints its result.
 
+mod alerts;
 mod assess;
 mod audit;
 mod catalogue;
@@ -50,6 +51,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Assess(args) => assess::run(&settings, args, json).await,
         Command::Factors(command) => assess::factors(&settings, command, json).await,
         Command::Triggers(command) => assess::triggers(&settings, command, json).await,
+        Command::Units(command) => alerts::units(&settings, command, json).await,
+        Command::Alerts(command) => alerts::alerts(&settings, command, json).await,
     }
 }
 

@@ -19,6 +19,20 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Outcome> {
             smssync: settings.smssync_secret.clone(),
         },
     );
+    let alerts = super::alerts::service_over(store.clone(), settings)?;
+    // Escalation and delivery retries run every minute; a failed round is logged and the
+    // next one tries again.
+    let ticker = alerts.clone();
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(std::time::Duration::from_secs(60));
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            if let Err(error) = ticker.tick(super::now()).await {
+                tracing::error!(%error, "alert tick failed");
+            }
+        }
+    });
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(settings.listen.value)
         .await
@@ -37,6 +51,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Outcome> {
             intake,
             accounts: tocsin_app::Accounts::new(store.clone()),
             assessments,
+            alerts,
         },
         shutdown,
     )

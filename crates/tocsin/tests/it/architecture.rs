@@ -11,7 +11,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("tocsin-stage", &["tocsin-domain"]),
     ("tocsin-ingest", &["tocsin-domain"]),
     ("tocsin-geo", &["tocsin-domain"]),
-    ("tocsin-store", &["tocsin-domain"]),
+    ("tocsin-store", &["tocsin-domain", "tocsin-alerts"]),
+    ("tocsin-alerts", &["tocsin-domain"]),
     ("tocsin-datasets", &[]),
     (
         "tocsin-app",
@@ -23,6 +24,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "tocsin-risk",
             "tocsin-stage",
             "tocsin-toolbox",
+            "tocsin-alerts",
         ],
     ),
     (
@@ -36,6 +38,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "tocsin-stage",
             "tocsin-ingest",
             "tocsin-geo",
+            "tocsin-alerts",
         ],
     ),
     (
@@ -51,6 +54,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "tocsin-store",
             "tocsin-datasets",
             "tocsin-http",
+            "tocsin-alerts",
         ],
     ),
 ];
@@ -64,6 +68,7 @@ const PURE: &[&str] = &[
     "tocsin-stage",
     "tocsin-ingest",
     "tocsin-geo",
+    "tocsin-alerts",
 ];
 
 struct Graph {

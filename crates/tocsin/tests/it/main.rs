@@ -1,5 +1,6 @@
 //! The `tocsin` binary driven as a user drives it: commands, exit codes, output, files.
 
+mod alerts;
 mod analysts;
 mod architecture;
 mod assess;

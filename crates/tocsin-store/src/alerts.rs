@@ -1,0 +1,1119 @@
+//! Alerts: organisation units and their chain of command, the alerts raised and where they
+//! climbed, each delivery on each channel, and the decisions taken.
+//!
+//! Delivery is idempotent by construction: a delivery row is unique per alert, recipient and
+//! channel, so a repeated signal, a retried raise or a user who sits in two units on the same
+//! chain never produces a second message. A channel delivery is claimed (its attempt counter
+//! moved from the value read) before it is sent, so two workers never send the same row.
+//!
+//! Raising, escalating, acknowledging and deciding each commit with their audit entry. Inbox
+//! deliveries are made by storing them; email, SMS and webhook rows wait for the sender in
+//! `tocsin-app`.
+
+use serde::Serialize;
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+use time::{Duration, OffsetDateTime};
+use tocsin_alerts::stats::AlertTimes;
+use tocsin_alerts::{AlertDraft, AlertView, Certainty, Severity, SignalKind, Urgency};
+use tocsin_domain::audit::AuditEvent;
+use tocsin_domain::{SituationId, Stage, Tlp};
+
+use crate::{audit, timestamp_text, Store, StoreError};
+
+/// The kinds of unit.
+pub const UNIT_KINDS: [&str; 3] = ["department", "mission", "partner"];
+/// The channels a unit address can use.
+pub const ADDRESS_CHANNELS: [&str; 3] = ["email", "sms", "webhook"];
+
+/// A unit with everything routing needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub parent: Option<String>,
+    pub areas: Vec<String>,
+    pub members: Vec<String>,
+    pub addresses: Vec<UnitAddress>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitAddress {
+    pub id: i64,
+    pub channel: String,
+    pub address: String,
+    pub clearance: Tlp,
+}
+
+/// A stored alert: the view the renderers read, and where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertRecord {
+    #[serde(flatten)]
+    pub view: AlertView,
+    /// The unit first warned, and the one the alert has climbed to.
+    pub unit: Option<String>,
+    pub current_unit: Option<String>,
+    pub level: u32,
+    pub deadline_at: String,
+    pub repeats: i64,
+    pub acknowledged_at: Option<String>,
+    pub acknowledged_by: Option<String>,
+}
+
+/// What raising a signal did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", content = "alert", rename_all = "snake_case")]
+pub enum Raised {
+    /// A new alert, routed to its unit.
+    New(i64),
+    /// The same signal inside the rule's repeat window: it joined this alert, nobody is
+    /// warned again.
+    Repeat(i64),
+}
+
+/// One delivery of an alert to one recipient on one channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeliveryRecord {
+    pub id: i64,
+    pub alert_id: i64,
+    pub level: u32,
+    pub unit: Option<String>,
+    pub recipient: String,
+    pub channel: String,
+    /// The username, or the address.
+    pub to: String,
+    pub clearance: Tlp,
+    /// `pending`, `sent` or `dead`.
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: String,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// A decision taken on an alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DecisionRecord {
+    pub id: i64,
+    pub alert_id: i64,
+    pub decided_by: String,
+    pub decided_at: String,
+    pub decision: String,
+    /// The measure (`tocsin responses`) the decision set going, if any.
+    pub response_id: Option<i64>,
+}
+
+/// One indicator coded on one verified report, with the grades a flash report rule reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlashCandidate {
+    pub report_id: i64,
+    pub situation: SituationId,
+    /// The catalogue code.
+    pub code: String,
+    pub credibility: tocsin_domain::Credibility,
+    /// The source's reliability; `None` for a report without a source (API, datasets).
+    pub reliability: Option<tocsin_domain::Reliability>,
+    pub tlp: Tlp,
+}
+
+/// Which alerts to list.
+#[derive(Debug, Clone, Default)]
+pub struct AlertFilter {
+    pub situation: Option<SituationId>,
+    /// `open` or `acknowledged`.
+    pub state: Option<String>,
+    pub limit: Option<i64>,
+}
+
+const ALERT_COLUMNS: &str = "a.id, a.rule_id, a.kind, a.situation_id, a.severity, a.urgency, \
+     a.certainty, a.headline, a.description, a.evidence, a.stage, a.score, a.tlp, a.raised_at, \
+     a.updated_at, a.state, a.level, a.deadline_at, a.repeats, a.acknowledged_at, \
+     a.acknowledged_by, u.name AS unit_name, cu.name AS current_unit_name";
+const ALERT_FROM: &str = "alerts a LEFT JOIN units u ON u.id = a.unit_id \
+     LEFT JOIN units cu ON cu.id = a.current_unit_id";
+const DELIVERY_COLUMNS: &str = "d.id, d.alert_id, d.level, d.recipient, d.channel, d.clearance, \
+     d.state, d.attempts, d.next_attempt_at, d.created_at, d.sent_at, d.last_error, \
+     un.name AS unit_name, us.username, ad.address";
+const DELIVERY_FROM: &str = "alert_deliveries d LEFT JOIN units un ON un.id = d.unit_id \
+     LEFT JOIN users us ON us.id = d.user_id LEFT JOIN unit_addresses ad ON ad.id = d.address_id";
+
+/// Takes the database's write lock (the audit head row) at the start of a transaction, so
+/// that two raises of the same signal at once queue up and the second sees the first's alert.
+async fn lock(tx: &mut Transaction<'_, Any>) -> Result<(), StoreError> {
+    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    // ----- units -------------------------------------------------------------------------
+
+    /// Creates a unit under `parent` (a unit name), on the record.
+    pub async fn create_unit(
+        &self,
+        name: &str,
+        kind: &str,
+        parent: Option<&str>,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<UnitRow, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let parent_id = match parent {
+            Some(parent) => Some(unit_id(&mut tx, parent).await?),
+            None => None,
+        };
+        let taken = sqlx::query("SELECT id FROM units WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(StoreError::Conflict(format!("unit {name}")));
+        }
+        sqlx::query(
+            "INSERT INTO units (name, kind, parent_id, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(name)
+        .bind(kind)
+        .bind(parent_id)
+        .bind(timestamp_text(now))
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            AuditEvent {
+                actor: actor.to_string(),
+                action: "unit.create".to_string(),
+                entity: format!("unit:{name}"),
+                before: None,
+                after: Some(json!({ "kind": kind, "parent": parent }).to_string()),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.unit(name).await
+    }
+
+    /// Adds an area of responsibility (a situation id, or `*`), a member (a username) or an
+    /// address to a unit, on the record. Adding what is already there changes nothing.
+    pub async fn add_unit_area(
+        &self,
+        unit: &str,
+        area: &str,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<UnitRow, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let id = unit_id(&mut tx, unit).await?;
+        sqlx::query(
+            "INSERT INTO unit_areas (unit_id, area) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(area)
+        .execute(&mut *tx)
+        .await?;
+        unit_audit(
+            &mut tx,
+            actor,
+            "unit.area",
+            unit,
+            json!({ "area": area }),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.unit(unit).await
+    }
+
+    pub async fn add_unit_member(
+        &self,
+        unit: &str,
+        username: &str,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<UnitRow, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let id = unit_id(&mut tx, unit).await?;
+        let user: i64 = sqlx::query("SELECT id FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: format!("user {username}"),
+            })?
+            .try_get("id")?;
+        sqlx::query(
+            "INSERT INTO unit_members (unit_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+        unit_audit(
+            &mut tx,
+            actor,
+            "unit.member",
+            unit,
+            json!({ "member": username }),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.unit(unit).await
+    }
+
+    pub async fn add_unit_address(
+        &self,
+        unit: &str,
+        channel: &str,
+        address: &str,
+        clearance: Tlp,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<UnitRow, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let id = unit_id(&mut tx, unit).await?;
+        sqlx::query(
+            "INSERT INTO unit_addresses (unit_id, channel, address, clearance) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(channel)
+        .bind(address)
+        .bind(clearance.as_str())
+        .execute(&mut *tx)
+        .await?;
+        unit_audit(
+            &mut tx,
+            actor,
+            "unit.address",
+            unit,
+            json!({ "channel": channel, "address": address, "clearance": clearance.as_str() }),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.unit(unit).await
+    }
+
+    /// One unit by name.
+    pub async fn unit(&self, name: &str) -> Result<UnitRow, StoreError> {
+        self.units()
+            .await?
+            .into_iter()
+            .find(|unit| unit.name == name)
+            .ok_or_else(|| StoreError::NotFound {
+                what: format!("unit {name}"),
+            })
+    }
+
+    /// Every unit, by name, with its areas, members and addresses.
+    pub async fn units(&self) -> Result<Vec<UnitRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.name, u.kind, u.created_at, p.name AS parent \
+             FROM units u LEFT JOIN units p ON p.id = u.parent_id ORDER BY u.name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let areas = sqlx::query("SELECT unit_id, area FROM unit_areas ORDER BY area")
+            .fetch_all(&self.pool)
+            .await?;
+        let members = sqlx::query(
+            "SELECT m.unit_id, us.username FROM unit_members m JOIN users us ON us.id = m.user_id \
+             ORDER BY us.username",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let addresses = sqlx::query(
+            "SELECT id, unit_id, channel, address, clearance FROM unit_addresses ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut units = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id: i64 = row.try_get("id")?;
+            let of_unit = |r: &&AnyRow| r.try_get::<i64, _>("unit_id").ok() == Some(id);
+            units.push(UnitRow {
+                id,
+                name: row.try_get("name")?,
+                kind: row.try_get("kind")?,
+                parent: row.try_get("parent")?,
+                areas: areas
+                    .iter()
+                    .filter(of_unit)
+                    .map(|r| r.try_get("area"))
+                    .collect::<Result<_, _>>()?,
+                members: members
+                    .iter()
+                    .filter(of_unit)
+                    .map(|r| r.try_get("username"))
+                    .collect::<Result<_, _>>()?,
+                addresses: addresses
+                    .iter()
+                    .filter(of_unit)
+                    .map(|r| {
+                        Ok(UnitAddress {
+                            id: r.try_get("id")?,
+                            channel: r.try_get("channel")?,
+                            address: r.try_get("address")?,
+                            clearance: parse_tlp(&r.try_get::<String, _>("clearance")?)?,
+                        })
+                    })
+                    .collect::<Result<_, StoreError>>()?,
+                created_at: row.try_get("created_at")?,
+            });
+        }
+        Ok(units)
+    }
+
+    // ----- raising and escalating ---------------------------------------------------------
+
+    /// Stores the alert `draft` describes and warns its unit, unless an alert with the same
+    /// key is still inside its repeat window: then the signal joins that alert and nobody is
+    /// warned again.
+    pub async fn raise_alert(
+        &self,
+        draft: &AlertDraft,
+        signal_json: &str,
+        now: OffsetDateTime,
+    ) -> Result<Raised, StoreError> {
+        let at = timestamp_text(now);
+        let mut tx = self.pool.begin().await?;
+        lock(&mut tx).await?;
+        let existing = sqlx::query(
+            "SELECT id FROM alerts WHERE dedupe_key = $1 AND repeat_until > $2 \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(&draft.dedupe_key)
+        .bind(&at)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = existing {
+            let id: i64 = row.try_get("id")?;
+            sqlx::query("UPDATE alerts SET repeats = repeats + 1, updated_at = $1 WHERE id = $2")
+                .bind(&at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            audit::append(
+                &mut tx,
+                AuditEvent {
+                    actor: "tocsin".to_string(),
+                    action: "alert.repeat".to_string(),
+                    entity: format!("alert:{id}"),
+                    before: None,
+                    after: Some(signal_json.to_string()),
+                },
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(Raised::Repeat(id));
+        }
+        let unit = responsible_unit(&mut tx, &draft.situation).await?;
+        let row = sqlx::query(
+            "INSERT INTO alerts (rule_id, kind, situation_id, dedupe_key, severity, urgency, \
+             certainty, headline, description, evidence, stage, score, tlp, signal, unit_id, \
+             current_unit_id, level, ack_within_seconds, repeat_until, deadline_at, raised_at, \
+             updated_at, repeats, state) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 0, \
+             $17, $18, $19, $20, $21, 0, 'open') RETURNING id",
+        )
+        .bind(&draft.rule)
+        .bind(draft.kind.as_str())
+        .bind(draft.situation.as_str())
+        .bind(&draft.dedupe_key)
+        .bind(draft.severity.as_str())
+        .bind(draft.urgency.as_str())
+        .bind(draft.certainty.as_str())
+        .bind(&draft.headline)
+        .bind(&draft.description)
+        .bind(serde_json::to_string(&draft.evidence).expect("strings serialise"))
+        .bind(draft.stage.map(|s| i64::from(s.number())))
+        .bind(draft.score)
+        .bind(draft.tlp.as_str())
+        .bind(signal_json)
+        .bind(unit)
+        .bind(unit)
+        .bind(draft.ack_within.whole_seconds())
+        .bind(timestamp_text(now + draft.repeat_within))
+        .bind(timestamp_text(now + draft.ack_within))
+        .bind(&at)
+        .bind(&at)
+        .fetch_one(&mut *tx)
+        .await?;
+        let id: i64 = row.try_get("id")?;
+        if let Some(unit) = unit {
+            warn_unit(&mut tx, id, 0, unit, now).await?;
+        }
+        audit::append(
+            &mut tx,
+            AuditEvent {
+                actor: "tocsin".to_string(),
+                action: "alert.raise".to_string(),
+                entity: format!("alert:{id}"),
+                before: None,
+                after: Some(
+                    json!({
+                        "rule": draft.rule,
+                        "situation": draft.situation.as_str(),
+                        "severity": draft.severity.as_str(),
+                        "tlp": draft.tlp.as_str(),
+                        "unit": unit,
+                    })
+                    .to_string(),
+                ),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Raised::New(id))
+    }
+
+    /// Open alerts past their deadline whose current unit has a level above it.
+    pub async fn alerts_due_for_escalation(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<Vec<i64>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.id FROM alerts a JOIN units u ON u.id = a.current_unit_id \
+             WHERE a.state = 'open' AND a.deadline_at <= $1 AND u.parent_id IS NOT NULL \
+             ORDER BY a.deadline_at, a.id",
+        )
+        .bind(timestamp_text(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    }
+
+    /// Moves an overdue, unacknowledged alert one level up the chain of command and warns
+    /// that unit; returns the new level, or `None` if it was acknowledged, is not yet due or
+    /// is at the top already (another worker may have got there first).
+    pub async fn escalate_alert(
+        &self,
+        id: i64,
+        now: OffsetDateTime,
+    ) -> Result<Option<u32>, StoreError> {
+        let at = timestamp_text(now);
+        let mut tx = self.pool.begin().await?;
+        lock(&mut tx).await?;
+        let row = sqlx::query(
+            "SELECT a.level, a.ack_within_seconds, a.current_unit_id, u.parent_id, p.name AS parent \
+             FROM alerts a JOIN units u ON u.id = a.current_unit_id \
+             JOIN units p ON p.id = u.parent_id \
+             WHERE a.id = $1 AND a.state = 'open' AND a.deadline_at <= $2",
+        )
+        .bind(id)
+        .bind(&at)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let level = u32::try_from(row.try_get::<i64, _>("level")? + 1)
+            .map_err(|_| StoreError::Corrupt(format!("alert {id}: level out of range")))?;
+        let parent: i64 = row.try_get("parent_id")?;
+        let ack_within = Duration::seconds(row.try_get("ack_within_seconds")?);
+        sqlx::query(
+            "UPDATE alerts SET level = $1, current_unit_id = $2, deadline_at = $3, updated_at = $4 \
+             WHERE id = $5",
+        )
+        .bind(i64::from(level))
+        .bind(parent)
+        .bind(timestamp_text(now + ack_within))
+        .bind(&at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        warn_unit(&mut tx, id, level, parent, now).await?;
+        audit::append(
+            &mut tx,
+            AuditEvent {
+                actor: "tocsin".to_string(),
+                action: "alert.escalate".to_string(),
+                entity: format!("alert:{id}"),
+                before: Some(json!({ "level": level - 1 }).to_string()),
+                after: Some(
+                    json!({ "level": level, "unit": row.try_get::<String, _>("parent")? })
+                        .to_string(),
+                ),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(level))
+    }
+
+    // ----- reading alerts ---------------------------------------------------------------
+
+    pub async fn alert(&self, id: i64) -> Result<AlertRecord, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {ALERT_COLUMNS} FROM {ALERT_FROM} WHERE a.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: format!("alert {id}"),
+        })?;
+        alert_from_row(&row)
+    }
+
+    /// Alerts, newest first.
+    pub async fn alerts(&self, filter: &AlertFilter) -> Result<Vec<AlertRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ALERT_COLUMNS} FROM {ALERT_FROM} \
+             WHERE ($1 = '' OR a.situation_id = $1 OR a.situation_id LIKE $2) \
+               AND ($3 = '' OR a.state = $3) \
+             ORDER BY a.raised_at DESC, a.id DESC LIMIT $4"
+        ))
+        .bind(filter.situation.as_ref().map_or("", SituationId::as_str))
+        .bind(
+            filter
+                .situation
+                .as_ref()
+                .map_or(String::new(), |s| format!("{s}/%")),
+        )
+        .bind(filter.state.as_deref().unwrap_or(""))
+        .bind(filter.limit.unwrap_or(200).clamp(1, 1000))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(alert_from_row).collect()
+    }
+
+    /// The alerts delivered to a user's inbox, newest first.
+    pub async fn inbox(&self, user_id: i64) -> Result<Vec<AlertRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ALERT_COLUMNS} FROM {ALERT_FROM} \
+             WHERE a.id IN (SELECT alert_id FROM alert_deliveries WHERE user_id = $1 AND channel = 'inbox') \
+             ORDER BY a.raised_at DESC, a.id DESC LIMIT 500"
+        ))
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(alert_from_row).collect()
+    }
+
+    /// Whether `user_id` was warned of alert `id` (in any unit, at any level).
+    pub async fn was_warned(&self, id: i64, user_id: i64) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM alert_deliveries WHERE alert_id = $1 AND user_id = $2",
+        )
+        .bind(id)
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
+    }
+
+    /// Every delivery of an alert, in the order they were made.
+    pub async fn alert_deliveries(&self, id: i64) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DELIVERY_COLUMNS} FROM {DELIVERY_FROM} WHERE d.alert_id = $1 ORDER BY d.id"
+        ))
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(delivery_from_row).collect()
+    }
+
+    /// Deliveries that failed too often to try again, newest first.
+    pub async fn dead_letters(&self, limit: i64) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DELIVERY_COLUMNS} FROM {DELIVERY_FROM} WHERE d.state = 'dead' \
+             ORDER BY d.id DESC LIMIT $1"
+        ))
+        .bind(limit.clamp(1, 1000))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(delivery_from_row).collect()
+    }
+
+    pub async fn alert_decisions(&self, id: i64) -> Result<Vec<DecisionRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, alert_id, decided_by, decided_at, decision, response_id \
+             FROM alert_decisions WHERE alert_id = $1 ORDER BY decided_at, id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(decision_from_row).collect()
+    }
+
+    // ----- delivering -------------------------------------------------------------------
+
+    /// Channel deliveries due at `now`, oldest first.
+    pub async fn due_deliveries(
+        &self,
+        now: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DELIVERY_COLUMNS} FROM {DELIVERY_FROM} \
+             WHERE d.state = 'pending' AND d.next_attempt_at <= $1 ORDER BY d.next_attempt_at, d.id LIMIT $2"
+        ))
+        .bind(timestamp_text(now))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(delivery_from_row).collect()
+    }
+
+    /// Claims a due delivery for one attempt: true if this caller won it. The claim counts
+    /// the attempt and hides the row until `lease_until`, when it is due again should the
+    /// sender never report back.
+    pub async fn claim_delivery(
+        &self,
+        delivery: &DeliveryRecord,
+        lease_until: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE alert_deliveries SET attempts = attempts + 1, next_attempt_at = $1 \
+             WHERE id = $2 AND attempts = $3 AND state = 'pending'",
+        )
+        .bind(timestamp_text(lease_until))
+        .bind(delivery.id)
+        .bind(delivery.attempts)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    pub async fn delivery_sent(&self, id: i64, now: OffsetDateTime) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE alert_deliveries SET state = 'sent', sent_at = $1, last_error = NULL WHERE id = $2",
+        )
+        .bind(timestamp_text(now))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: tried again at `retry_at`, or dead-lettered when `None`.
+    pub async fn delivery_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError> {
+        let (state, next) = match retry_at {
+            Some(at) => ("pending", Some(timestamp_text(at))),
+            None => ("dead", None),
+        };
+        sqlx::query(
+            "UPDATE alert_deliveries SET state = $1, last_error = $2, \
+             next_attempt_at = COALESCE($3, next_attempt_at) WHERE id = $4",
+        )
+        .bind(state)
+        .bind(error)
+        .bind(next)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    // ----- the response record ----------------------------------------------------------
+
+    /// Acknowledges an alert: escalation stops. Acknowledging twice keeps the first time.
+    pub async fn acknowledge_alert(
+        &self,
+        id: i64,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<AlertRecord, StoreError> {
+        let at = timestamp_text(now);
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE alerts SET state = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2, \
+             updated_at = $1 WHERE id = $3 AND state = 'open'",
+        )
+        .bind(&at)
+        .bind(by)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 1 {
+            audit::append(
+                &mut tx,
+                AuditEvent {
+                    actor: by.to_string(),
+                    action: "alert.acknowledge".to_string(),
+                    entity: format!("alert:{id}"),
+                    before: Some(json!({ "state": "open" }).to_string()),
+                    after: Some(json!({ "state": "acknowledged" }).to_string()),
+                },
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.alert(id).await
+    }
+
+    /// Records a decision on an alert, optionally naming the measure it set going.
+    pub async fn decide_alert(
+        &self,
+        id: i64,
+        by: &str,
+        decision: &str,
+        response_id: Option<i64>,
+        now: OffsetDateTime,
+    ) -> Result<DecisionRecord, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let exists = sqlx::query("SELECT id FROM alerts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound {
+                what: format!("alert {id}"),
+            });
+        }
+        if let Some(response) = response_id {
+            let found = sqlx::query("SELECT id FROM responses WHERE id = $1")
+                .bind(response)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if found.is_none() {
+                return Err(StoreError::NotFound {
+                    what: format!("response {response}"),
+                });
+            }
+        }
+        let row = sqlx::query(
+            "INSERT INTO alert_decisions (alert_id, decided_by, decided_at, decision, response_id) \
+             VALUES ($1, $2, $3, $4, $5) \
+             RETURNING id, alert_id, decided_by, decided_at, decision, response_id",
+        )
+        .bind(id)
+        .bind(by)
+        .bind(timestamp_text(now))
+        .bind(decision)
+        .bind(response_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let record = decision_from_row(&row)?;
+        audit::append(
+            &mut tx,
+            AuditEvent {
+                actor: by.to_string(),
+                action: "alert.decide".to_string(),
+                entity: format!("alert:{id}"),
+                before: None,
+                after: Some(json!({ "decision": decision, "response": response_id }).to_string()),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// The indicators coded (and not merely suggested or rejected) on verified, placed reports
+    /// observed (or received) at or after `since`, with the grades of report and source.
+    pub async fn flash_candidates(
+        &self,
+        since: OffsetDateTime,
+    ) -> Result<Vec<FlashCandidate>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT r.id, r.situation_id, r.credibility, r.tlp, s.reliability, ri.code \
+             FROM report_indicators ri JOIN reports r ON r.id = ri.report_id \
+             LEFT JOIN sources s ON s.id = r.source_id \
+             WHERE r.verification = 'verified' AND r.situation_id IS NOT NULL \
+               AND ri.state NOT IN ('suggested', 'rejected') \
+               AND COALESCE(r.observed_at, r.received_at) >= $1 \
+             ORDER BY r.id, ri.code",
+        )
+        .bind(timestamp_text(since))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: i64 = row.try_get("id")?;
+                let corrupt = |what: &str| StoreError::Corrupt(format!("report {id}: {what}"));
+                let situation: String = row.try_get("situation_id")?;
+                let credibility: i64 = row.try_get("credibility")?;
+                Ok(FlashCandidate {
+                    report_id: id,
+                    situation: SituationId::parse(&situation).map_err(|_| corrupt("situation"))?,
+                    code: row.try_get("code")?,
+                    credibility: u8::try_from(credibility)
+                        .ok()
+                        .and_then(|c| tocsin_domain::Credibility::try_from(c).ok())
+                        .ok_or_else(|| corrupt("credibility"))?,
+                    reliability: row
+                        .try_get::<Option<String>, _>("reliability")?
+                        .map(|r| r.parse().map_err(|_| corrupt("reliability")))
+                        .transpose()?,
+                    tlp: parse_tlp(&row.try_get::<String, _>("tlp")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Each alert's warning, acknowledgement and first decision times, for the figures.
+    pub async fn alert_times(&self) -> Result<Vec<AlertTimes>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.situation_id, u.name AS unit_name, a.raised_at, a.acknowledged_at, a.level, \
+             (SELECT MIN(d.decided_at) FROM alert_decisions d WHERE d.alert_id = a.id) AS acted_at \
+             FROM alerts a LEFT JOIN units u ON u.id = a.unit_id ORDER BY a.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let optional = |column: &str| -> Result<Option<OffsetDateTime>, StoreError> {
+                    row.try_get::<Option<String>, _>(column)?
+                        .map(|t| parse_time(&t))
+                        .transpose()
+                };
+                Ok(AlertTimes {
+                    situation: row.try_get("situation_id")?,
+                    unit: row.try_get("unit_name")?,
+                    warned_at: parse_time(&row.try_get::<String, _>("raised_at")?)?,
+                    acknowledged_at: optional("acknowledged_at")?,
+                    acted_at: optional("acted_at")?,
+                    escalations: u32::try_from(row.try_get::<i64, _>("level")?).unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+}
+
+async fn unit_id(tx: &mut Transaction<'_, Any>, name: &str) -> Result<i64, StoreError> {
+    sqlx::query("SELECT id FROM units WHERE name = $1")
+        .bind(name)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: format!("unit {name}"),
+        })?
+        .try_get("id")
+        .map_err(StoreError::from)
+}
+
+async fn unit_audit(
+    tx: &mut Transaction<'_, Any>,
+    actor: &str,
+    action: &str,
+    unit: &str,
+    after: serde_json::Value,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    audit::append(
+        tx,
+        AuditEvent {
+            actor: actor.to_string(),
+            action: action.to_string(),
+            entity: format!("unit:{unit}"),
+            before: None,
+            after: Some(after.to_string()),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The unit answering for `situation`: one naming the situation itself beats one naming its
+/// country, which beats one answering for everything (`*`); among equals, the one deepest in
+/// the chain of command (closest to the ground), then the oldest.
+async fn responsible_unit(
+    tx: &mut Transaction<'_, Any>,
+    situation: &SituationId,
+) -> Result<Option<i64>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT ua.unit_id, ua.area, u.parent_id FROM unit_areas ua JOIN units u ON u.id = ua.unit_id \
+         WHERE ua.area IN ($1, $2, '*')",
+    )
+    .bind(situation.as_str())
+    .bind(situation.country().as_str())
+    .fetch_all(&mut **tx)
+    .await?;
+    let parents = sqlx::query("SELECT id, parent_id FROM units")
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<i64, _>("id")?,
+                r.try_get::<Option<i64>, _>("parent_id")?,
+            ))
+        })
+        .collect::<Result<std::collections::HashMap<i64, Option<i64>>, StoreError>>()?;
+    let depth = |mut unit: i64| {
+        let mut depth = 0;
+        while let Some(Some(parent)) = parents.get(&unit) {
+            depth += 1;
+            unit = *parent;
+            if depth > parents.len() {
+                break;
+            }
+        }
+        depth
+    };
+    let mut best: Option<((u8, usize, i64), i64)> = None;
+    for row in rows {
+        let unit: i64 = row.try_get("unit_id")?;
+        let area: String = row.try_get("area")?;
+        let specificity = if area == situation.as_str() {
+            2
+        } else if area == "*" {
+            0
+        } else {
+            1
+        };
+        let key = (specificity, depth(unit), -unit);
+        if best.is_none_or(|(best_key, _)| key > best_key) {
+            best = Some((key, unit));
+        }
+    }
+    Ok(best.map(|(_, unit)| unit))
+}
+
+/// Creates the deliveries that warn `unit` of alert `alert_id` at `level`: each member's
+/// inbox (delivered by being stored) and each address (left for the sender). A recipient
+/// already warned of this alert on this channel is not warned again.
+async fn warn_unit(
+    tx: &mut Transaction<'_, Any>,
+    alert_id: i64,
+    level: u32,
+    unit: i64,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let at = timestamp_text(now);
+    sqlx::query(
+        "INSERT INTO alert_deliveries (alert_id, level, unit_id, recipient, channel, user_id, \
+         clearance, state, attempts, next_attempt_at, created_at, sent_at) \
+         SELECT $1, $2, $3, 'user:' || CAST(us.id AS TEXT), 'inbox', us.id, us.clearance, 'sent', \
+                0, $4, $4, $4 \
+         FROM unit_members m JOIN users us ON us.id = m.user_id \
+         WHERE m.unit_id = $3 AND us.disabled_at IS NULL \
+         ON CONFLICT (alert_id, recipient, channel) DO NOTHING",
+    )
+    .bind(alert_id)
+    .bind(i64::from(level))
+    .bind(unit)
+    .bind(&at)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO alert_deliveries (alert_id, level, unit_id, recipient, channel, address_id, \
+         clearance, state, attempts, next_attempt_at, created_at) \
+         SELECT $1, $2, $3, 'address:' || CAST(ad.id AS TEXT), ad.channel, ad.id, ad.clearance, \
+                'pending', 0, $4, $4 \
+         FROM unit_addresses ad WHERE ad.unit_id = $3 \
+         ON CONFLICT (alert_id, recipient, channel) DO NOTHING",
+    )
+    .bind(alert_id)
+    .bind(i64::from(level))
+    .bind(unit)
+    .bind(&at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Reads a stored timestamp (`timestamp_text`'s RFC 3339 form).
+pub(crate) fn parse_time(text: &str) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|error| StoreError::Corrupt(format!("timestamp {text:?}: {error}")))
+}
+
+fn parse_tlp(text: &str) -> Result<Tlp, StoreError> {
+    text.parse()
+        .map_err(|error: tocsin_domain::DomainError| StoreError::Corrupt(error.to_string()))
+}
+
+fn alert_from_row(row: &AnyRow) -> Result<AlertRecord, StoreError> {
+    let id: i64 = row.try_get("id")?;
+    let corrupt =
+        |what: &str, value: &str| StoreError::Corrupt(format!("alert {id}: {what} {value:?}"));
+    let kind: String = row.try_get("kind")?;
+    let severity: String = row.try_get("severity")?;
+    let urgency: String = row.try_get("urgency")?;
+    let certainty: String = row.try_get("certainty")?;
+    let situation: String = row.try_get("situation_id")?;
+    let evidence: String = row.try_get("evidence")?;
+    let stage = row
+        .try_get::<Option<i64>, _>("stage")?
+        .map(|s| {
+            u8::try_from(s)
+                .ok()
+                .and_then(|s| Stage::try_from(s).ok())
+                .ok_or_else(|| corrupt("stage", &s.to_string()))
+        })
+        .transpose()?;
+    Ok(AlertRecord {
+        view: AlertView {
+            id,
+            rule: row.try_get("rule_id")?,
+            kind: SignalKind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+            situation: SituationId::parse(&situation)
+                .map_err(|_| corrupt("situation", &situation))?,
+            severity: Severity::parse(&severity).ok_or_else(|| corrupt("severity", &severity))?,
+            urgency: Urgency::parse(&urgency).ok_or_else(|| corrupt("urgency", &urgency))?,
+            certainty: Certainty::parse(&certainty)
+                .ok_or_else(|| corrupt("certainty", &certainty))?,
+            headline: row.try_get("headline")?,
+            description: row.try_get("description")?,
+            evidence: serde_json::from_str(&evidence)
+                .map_err(|_| corrupt("evidence", &evidence))?,
+            stage,
+            score: row.try_get("score")?,
+            tlp: parse_tlp(&row.try_get::<String, _>("tlp")?)?,
+            raised_at: parse_time(&row.try_get::<String, _>("raised_at")?)?,
+            updated_at: parse_time(&row.try_get::<String, _>("updated_at")?)?,
+            state: row.try_get("state")?,
+        },
+        unit: row.try_get("unit_name")?,
+        current_unit: row.try_get("current_unit_name")?,
+        level: u32::try_from(row.try_get::<i64, _>("level")?)
+            .map_err(|_| corrupt("level", "negative"))?,
+        deadline_at: row.try_get("deadline_at")?,
+        repeats: row.try_get("repeats")?,
+        acknowledged_at: row.try_get("acknowledged_at")?,
+        acknowledged_by: row.try_get("acknowledged_by")?,
+    })
+}
+
+fn delivery_from_row(row: &AnyRow) -> Result<DeliveryRecord, StoreError> {
+    let username: Option<String> = row.try_get("username")?;
+    let address: Option<String> = row.try_get("address")?;
+    Ok(DeliveryRecord {
+        id: row.try_get("id")?,
+        alert_id: row.try_get("alert_id")?,
+        level: u32::try_from(row.try_get::<i64, _>("level")?).unwrap_or(0),
+        unit: row.try_get("unit_name")?,
+        recipient: row.try_get("recipient")?,
+        channel: row.try_get("channel")?,
+        to: username.or(address).unwrap_or_default(),
+        clearance: parse_tlp(&row.try_get::<String, _>("clearance")?)?,
+        state: row.try_get("state")?,
+        attempts: row.try_get("attempts")?,
+        next_attempt_at: row.try_get("next_attempt_at")?,
+        created_at: row.try_get("created_at")?,
+        sent_at: row.try_get("sent_at")?,
+        last_error: row.try_get("last_error")?,
+    })
+}
+
+fn decision_from_row(row: &AnyRow) -> Result<DecisionRecord, StoreError> {
+    Ok(DecisionRecord {
+        id: row.try_get("id")?,
+        alert_id: row.try_get("alert_id")?,
+        decided_by: row.try_get("decided_by")?,
+        decided_at: row.try_get("decided_at")?,
+        decision: row.try_get("decision")?,
+        response_id: row.try_get("response_id")?,
+    })
+}
