@@ -27,6 +27,9 @@
 //!   across IRLS steps and lambdas while the steps keep shrinking tenfold and recomputed when
 //!   they stop, so most IRLS steps cost one pass over the data; and the last, sub-threshold
 //!   step is taken without that pass, its effect on the gradients carried by the Gram matrix.
+//!   That pass works four predictor columns at a time, and its logistic function and the
+//!   deviance's logarithm are computed by [`crate::mathfn`]'s vectorisable `exp` and `ln`
+//!   (within two units in the last place of the C library's).
 //!   Fitted probabilities are clamped to 0/1 beyond |eta| = log(1/pmin - 1), pmin = 1e-9.
 //! - **Cross-validation** (`cv.glmnet`): folds `sample(rep(1:10, length = n))` drawn with R's own
 //!   generator (`crate::rng`), so the same seed gives R's very folds; each fold fits its own
@@ -38,6 +41,7 @@
 use rayon::prelude::*;
 
 use crate::data::Matrix;
+use crate::mathfn;
 
 /// glmnet.control() defaults.
 const BIG: f64 = 9.9e35;
@@ -170,15 +174,15 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
-/// `y ln(q) + (1 - y) ln(1 - q)`, with a single logarithm for the usual 0/1 outcome.
-#[inline]
+/// `y ln(q) + (1 - y) ln(1 - q)`, with a single logarithm for the usual 0/1 outcome, written
+/// without branches so that loops over rows vectorise.
+#[inline(always)]
 fn log_likelihood(y: f64, q: f64) -> f64 {
-    if y == 1.0 {
-        q.ln()
-    } else if y == 0.0 {
-        (1.0 - q).ln()
+    if y == 1.0 || y == 0.0 {
+        // Exactly q when y is 1 and 1 - q when y is 0.
+        mathfn::ln(q * y + (1.0 - q) * (1.0 - y))
     } else {
-        y * q.ln() + (1.0 - y) * (1.0 - q).ln()
+        y * mathfn::ln(q) + (1.0 - y) * mathfn::ln(1.0 - q)
     }
 }
 
@@ -210,6 +214,17 @@ fn dot4(a: &[f64], b: [&[f64]; 4]) -> [f64; 4] {
         }
     }
     out
+}
+
+/// `eta += b[0] x[0] + b[1] x[1] + b[2] x[2] + b[3] x[3]`, added left to right.
+#[inline]
+fn axpy4(eta: &mut [f64], b: [f64; 4], x: [&[f64]; 4]) {
+    let n = eta.len();
+    let [x0, x1, x2, x3] = x.map(|column| &column[..n]);
+    let columns = x0.iter().zip(x1).zip(x2).zip(x3);
+    for (e, (((v0, v1), v2), v3)) in eta.iter_mut().zip(columns) {
+        *e = (((*e + b[0] * v0) + b[1] * v1) + b[2] * v2) + b[3] * v3;
+    }
 }
 
 /// The state of glmnet's point solver, kept across the path for warm starts.
@@ -341,7 +356,7 @@ impl<'a> Solver<'a> {
             for ((w, v), x) in self.scratch.iter_mut().zip(&self.v).zip(column) {
                 *w = v * x;
             }
-            self.weighted_sums[k] = self.scratch.iter().sum();
+            self.weighted_sums[k] = mathfn::sum(&self.scratch);
             self.targets.clear();
             self.targets.extend(
                 self.strong_list
@@ -389,7 +404,18 @@ impl<'a> Solver<'a> {
             let end = (start + BLOCK).min(self.n);
             let eta = &mut self.eta[start..end];
             eta.iter_mut().for_each(|e| *e = intercept);
-            for &k in &self.active {
+            // Four columns per pass over the block: the same additions in the same order as
+            // one column at a time, with a quarter of the loads and stores of eta.
+            let mut fours = self.active.chunks_exact(4);
+            for four in &mut fours {
+                let column = |a: usize| &self.x.column(four[a])[start..end];
+                axpy4(
+                    eta,
+                    [0, 1, 2, 3].map(|a| self.beta[four[a]]),
+                    [column(0), column(1), column(2), column(3)],
+                );
+            }
+            for &k in fours.remainder() {
                 let b = self.beta[k];
                 for (e, x) in eta.iter_mut().zip(&self.x.column(k)[start..end]) {
                     *e += b * x;
@@ -400,21 +426,28 @@ impl<'a> Solver<'a> {
                 &mut self.v[start..end],
                 &mut self.r[start..end],
             );
-            for (i, &f) in eta.iter().enumerate() {
-                let qi = if f < -fmax {
-                    0.0
-                } else if f > fmax {
-                    1.0
-                } else {
-                    1.0 / (1.0 + (-f).exp())
-                };
-                q[i] = qi;
-                v[i] = weight * qi * (1.0 - qi);
-                r[i] = weight * (self.y[start + i] - qi);
+            let y = &self.y[start..end];
+            let rows = q.iter_mut().zip(v.iter_mut()).zip(r.iter_mut());
+            for (((qi, vi), ri), (&f, &yi)) in rows.zip(eta.iter().zip(y)) {
+                let logistic = 1.0 / (1.0 + mathfn::exp(-f));
+                // Two selects rather than nested branches, so that the loop vectorises.
+                let p = if f < -fmax { 0.0 } else { logistic };
+                let p = if f > fmax { 1.0 } else { p };
+                *qi = p;
+                *vi = weight * p * (1.0 - p);
+                *ri = weight * (yi - p);
             }
-            self.weight_sum += v.iter().sum::<f64>();
-            self.residual_sum += r.iter().sum::<f64>();
-            for &k in &self.strong_list {
+            self.weight_sum += mathfn::sum(v);
+            self.residual_sum += mathfn::sum(r);
+            let mut fours = self.strong_list.chunks_exact(4);
+            for four in &mut fours {
+                let column = |a: usize| &self.x.column(four[a])[start..end];
+                let sums = dot4(r, [column(0), column(1), column(2), column(3)]);
+                for (&k, sum) in four.iter().zip(sums) {
+                    self.gradient[k] += sum;
+                }
+            }
+            for &k in fours.remainder() {
                 self.gradient[k] += dot(r, &self.x.column(k)[start..end]);
             }
             start = end;
@@ -636,11 +669,10 @@ pub(crate) fn fit_path(
             break;
         }
         // glmnet's dev2: the path's deviance, probabilities clamped to [pmin, 1 - pmin].
-        let mut deviance = 0.0;
-        for (&yi, q) in y.iter().zip(&solver.q) {
-            let q = q.clamp(PMIN, 1.0 - PMIN);
-            deviance -= weight * log_likelihood(yi, q);
+        for ((term, &yi), q) in solver.scratch.iter_mut().zip(y).zip(&solver.q) {
+            *term = log_likelihood(yi, q.clamp(PMIN, 1.0 - PMIN));
         }
+        let deviance = -weight * mathfn::sum(&solver.scratch);
         let ratio = (null_deviance - deviance) / dev0;
         let previous_ratio = path.deviance_ratios.last().copied().unwrap_or(0.0);
         path.lambdas.push(lambda);
@@ -825,7 +857,8 @@ fn fold_deviance(
                 .iter()
                 .zip(&eta)
                 .map(|(&i, e)| {
-                    let prob = (1.0 / (1.0 + (-e).exp())).clamp(CV_PROB_MIN, 1.0 - CV_PROB_MIN);
+                    let prob =
+                        (1.0 / (1.0 + mathfn::exp(-e))).clamp(CV_PROB_MIN, 1.0 - CV_PROB_MIN);
                     -2.0 * log_likelihood(y[i], prob)
                 })
                 .sum();
