@@ -175,16 +175,28 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
-/// `y ln(q) + (1 - y) ln(1 - q)`, with a single logarithm for the usual 0/1 outcome, written
-/// without branches so that loops over rows vectorise.
+/// `y ln(q) + (1 - y) ln(1 - q)` for each row into `terms`. With 0/1 outcomes (`binary`) one
+/// logarithm per row, of `q` or `1 - q`; the loops have no branches, so that they vectorise.
 #[inline(always)]
-fn log_likelihood(y: f64, q: f64) -> f64 {
-    if y == 1.0 || y == 0.0 {
-        // Exactly q when y is 1 and 1 - q when y is 0.
-        mathfn::ln(q * y + (1.0 - q) * (1.0 - y))
+fn log_likelihoods(terms: &mut [f64], y: &[f64], q: &[f64], clamp: f64, binary: bool) {
+    let rows = terms.iter_mut().zip(y).zip(q);
+    if binary {
+        for ((term, &yi), &qi) in rows {
+            let qi = qi.clamp(clamp, 1.0 - clamp);
+            // Exactly q when y is 1 and 1 - q when y is 0.
+            *term = mathfn::ln(qi * yi + (1.0 - qi) * (1.0 - yi));
+        }
     } else {
-        y * mathfn::ln(q) + (1.0 - y) * mathfn::ln(1.0 - q)
+        for ((term, &yi), &qi) in rows {
+            let qi = qi.clamp(clamp, 1.0 - clamp);
+            *term = yi * mathfn::ln(qi) + (1.0 - yi) * mathfn::ln(1.0 - qi);
+        }
     }
+}
+
+/// Whether every outcome is 0 or 1.
+fn is_binary(y: &[f64]) -> bool {
+    y.iter().all(|&v| v == 0.0 || v == 1.0)
 }
 
 /// Four dot products of `a` with `b[0..4]` in one pass over `a`.
@@ -588,6 +600,7 @@ pub(crate) fn fit_path(
     if q0 <= PMIN || q0 >= 1.0 - PMIN {
         return Err(PathError::OneClass);
     }
+    let binary = is_binary(y);
     let bz = (q0 / (1.0 - q0)).ln();
     let null_deviance = -(bz * q0 + (1.0 - q0).ln());
     // glmnet's dev0 adds the saturated model's log-likelihood, zero for 0/1 outcomes.
@@ -679,9 +692,7 @@ pub(crate) fn fit_path(
             break;
         }
         // glmnet's dev2: the path's deviance, probabilities clamped to [pmin, 1 - pmin].
-        for ((term, &yi), q) in solver.scratch.iter_mut().zip(y).zip(&solver.q) {
-            *term = log_likelihood(yi, q.clamp(PMIN, 1.0 - PMIN));
-        }
+        log_likelihoods(&mut solver.scratch, y, &solver.q, PMIN, binary);
         let deviance = -weight * mathfn::sum(&solver.scratch);
         let ratio = (null_deviance - deviance) / dev0;
         let previous_ratio = path.deviance_ratios.last().copied().unwrap_or(0.0);
@@ -847,7 +858,10 @@ fn fold_deviance(
     .filter(|path| !path.lambdas.is_empty())?;
     let coefficients = original_scale(&path, &train_x);
     let held_x = raw.select_rows(&held);
+    let held_y: Vec<f64> = held.iter().map(|&i| y[i]).collect();
+    let binary = is_binary(&held_y);
     let mut eta = vec![0.0; held.len()];
+    let mut terms = vec![0.0; held.len()];
     let means = lambdas
         .iter()
         .map(|&lambda| {
@@ -863,16 +877,10 @@ fn fold_deviance(
                     }
                 }
             }
-            let total: f64 = held
-                .iter()
-                .zip(&eta)
-                .map(|(&i, e)| {
-                    let prob =
-                        (1.0 / (1.0 + mathfn::exp(-e))).clamp(CV_PROB_MIN, 1.0 - CV_PROB_MIN);
-                    -2.0 * log_likelihood(y[i], prob)
-                })
-                .sum();
-            total / held.len() as f64
+            eta.iter_mut()
+                .for_each(|e| *e = 1.0 / (1.0 + mathfn::exp(-*e)));
+            log_likelihoods(&mut terms, &held_y, &eta, CV_PROB_MIN, binary);
+            -2.0 * mathfn::sum(&terms) / held.len() as f64
         })
         .collect();
     Some((held.len() as f64, means))
