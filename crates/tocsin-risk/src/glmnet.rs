@@ -100,13 +100,17 @@ pub(crate) struct Standardized {
 
 impl Standardized {
     pub fn new(raw: &Matrix) -> Standardized {
-        let n = raw.rows;
+        Standardized::from_matrix(raw.clone())
+    }
+
+    /// Standardises `x` in place.
+    pub fn from_matrix(mut x: Matrix) -> Standardized {
+        let n = x.rows;
         let weight = 1.0 / n as f64;
-        let mut x = raw.clone();
-        let mut means = vec![0.0; raw.cols];
-        let mut scales = vec![1.0; raw.cols];
-        let mut usable = vec![false; raw.cols];
-        for j in 0..raw.cols {
+        let mut means = vec![0.0; x.cols];
+        let mut scales = vec![1.0; x.cols];
+        let mut usable = vec![false; x.cols];
+        for j in 0..x.cols {
             let column = &mut x.data[j * n..(j + 1) * n];
             usable[j] = column.iter().any(|&v| v != column[0]);
             let mean = weight * column.iter().sum::<f64>();
@@ -836,7 +840,7 @@ fn fold_deviance(
         return None;
     }
     let train_y: Vec<f64> = train.iter().map(|&i| y[i]).collect();
-    let train_x = Standardized::new(&raw.select_rows(&train));
+    let train_x = Standardized::from_matrix(raw.select_rows(&train));
     // glmnet 4.x lets every fold compute its own lambda path (cv.glmnet no longer passes the
     // full data's lambdas down) and then interpolates each fold's coefficients at the full
     // data's lambdas.
