@@ -35,6 +35,7 @@ mod error;
 pub mod forecast;
 pub mod gbm;
 pub mod glmnet;
+mod mathfn;
 pub mod metrics;
 pub mod model;
 mod rng;

@@ -1,0 +1,142 @@
+//! `exp`, `ln` and sums written so that loops over many rows compile to vector instructions.
+//!
+//! The C library's `exp` and `log` are opaque calls, one value at a time; inside the elastic
+//! net's reweighting and deviance loops they were a fifth of the work. These are straight-line
+//! polynomial code without calls or data-dependent branches, which the compiler vectorises, and
+//! they agree with the C library to within two units in the last place over the ranges the
+//! models use (tested below). Sums run in eight independent lanes, like [`crate::glmnet`]'s dot
+//! products, instead of one long chain of dependent additions.
+
+/// `e^x` for |x| <= 700, within two units in the last place of the correctly rounded value.
+/// Arguments beyond that range are clamped to it (callers clamp well inside it).
+#[inline(always)]
+pub(crate) fn exp(x: f64) -> f64 {
+    const LOG2_E: f64 = std::f64::consts::LOG2_E;
+    // ln 2 split so that k * LN2_HI is exact for |k| < 2^11.
+    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    // Adding 1.5 * 2^52 rounds to the nearest integer, which lands in the low mantissa bits.
+    const SHIFTER: f64 = 6_755_399_441_055_744.0;
+    let x = x.clamp(-700.0, 700.0);
+    let shifted = x * LOG2_E + SHIFTER;
+    let k = shifted - SHIFTER;
+    let r = (x - k * LN2_HI) - k * LN2_LO;
+    // Taylor series of e^r for |r| <= ln(2)/2 to degree 13: truncation error below 1e-17.
+    let mut p = 1.0 / 6_227_020_800.0;
+    p = p * r + 1.0 / 479_001_600.0;
+    p = p * r + 1.0 / 39_916_800.0;
+    p = p * r + 1.0 / 3_628_800.0;
+    p = p * r + 1.0 / 362_880.0;
+    p = p * r + 1.0 / 40_320.0;
+    p = p * r + 1.0 / 5_040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    // 2^k from the integer in the shifted value's low bits; |k| <= 1010 keeps it normal.
+    let bits = shifted.to_bits().wrapping_sub(SHIFTER.to_bits()) as i64;
+    let scale = f64::from_bits(((bits + 1023) as u64) << 52);
+    p * scale
+}
+
+/// Natural logarithm of a positive, normal `x`, within two units in the last place.
+#[inline(always)]
+pub(crate) fn ln(x: f64) -> f64 {
+    // ln 2 split so that e * LN2_HI is exact.
+    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    const SQRT_HALF_BITS: u64 = 0x3FE6_A09E_667F_3BCD;
+    let bits = x.to_bits();
+    // x = m * 2^e with m in [sqrt(1/2), sqrt(2)).
+    let shifted = bits.wrapping_sub(SQRT_HALF_BITS);
+    let e = (shifted as i64) >> 52;
+    let m = f64::from_bits(bits.wrapping_sub(shifted & 0xFFF0_0000_0000_0000));
+    // ln(m) = 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 0.172: series to s^23 (error < 1e-19).
+    let s = (m - 1.0) / (m + 1.0);
+    let s2 = s * s;
+    let mut p = 1.0 / 23.0;
+    p = p * s2 + 1.0 / 21.0;
+    p = p * s2 + 1.0 / 19.0;
+    p = p * s2 + 1.0 / 17.0;
+    p = p * s2 + 1.0 / 15.0;
+    p = p * s2 + 1.0 / 13.0;
+    p = p * s2 + 1.0 / 11.0;
+    p = p * s2 + 1.0 / 9.0;
+    p = p * s2 + 1.0 / 7.0;
+    p = p * s2 + 1.0 / 5.0;
+    p = p * s2 + 1.0 / 3.0;
+    // 2s + 2s^3 p, with 2s exact.
+    let small = 2.0 * s * s2 * p;
+    let e = e as f64;
+    e * LN2_HI + (e * LN2_LO + (2.0 * s + small))
+}
+
+/// Sum in eight independent lanes.
+#[inline]
+pub(crate) fn sum(values: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let mut chunks = values.chunks_exact(8);
+    for chunk in &mut chunks {
+        for k in 0..8 {
+            acc[k] += chunk[k];
+        }
+    }
+    let tail: f64 = chunks.remainder().iter().sum();
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ulps(a: f64, b: f64) -> u64 {
+        (a.to_bits() as i64 - b.to_bits() as i64).unsigned_abs()
+    }
+
+    #[test]
+    fn exp_matches_the_c_library_on_a_grid() {
+        let mut worst = 0;
+        for i in -2_000_000..=2_000_000 {
+            let x = f64::from(i) * 1e-5 * 25.0;
+            worst = worst.max(ulps(exp(x), x.exp()));
+        }
+        assert!(worst <= 2, "{worst} ulps");
+        assert_eq!(exp(0.0), 1.0);
+    }
+
+    #[test]
+    fn ln_matches_the_c_library_on_a_grid() {
+        let mut worst = 0;
+        for i in 1..=2_000_000 {
+            let x = f64::from(i) * 5e-7;
+            worst = worst.max(ulps(ln(x), x.ln()));
+            let tiny = f64::from(i) * 1e-15;
+            worst = worst.max(ulps(ln(tiny), tiny.ln()));
+        }
+        assert!(worst <= 2, "{worst} ulps");
+        assert_eq!(ln(1.0), 0.0);
+    }
+
+    proptest! {
+        #[test]
+        fn exp_is_within_two_ulps(x in -700.0f64..700.0) {
+            prop_assert!(ulps(exp(x), x.exp()) <= 2);
+        }
+
+        #[test]
+        fn ln_is_within_two_ulps(x in 1e-300f64..1e300) {
+            prop_assert!(ulps(ln(x), x.ln()) <= 2);
+        }
+
+        #[test]
+        fn sum_agrees_with_a_plain_sum(values in proptest::collection::vec(-1e3f64..1e3, 0..100)) {
+            let plain: f64 = values.iter().sum();
+            let scale: f64 = values.iter().map(|v| v.abs()).sum::<f64>().max(1.0);
+            prop_assert!((sum(&values) - plain).abs() <= 1e-13 * scale);
+        }
+    }
+}
