@@ -18,6 +18,7 @@ mod intake;
 mod reports;
 mod responses;
 mod risk;
+mod sessions;
 mod situations;
 pub mod vault;
 
@@ -34,6 +35,7 @@ pub use intake::{Accepted, Delivery, InboxEntry, InboxState, NewReport, PlaceInp
 pub use reports::{Grade, ManualPlace, ReportFilter, ReportView, MAX_PAGE};
 pub use responses::{IndicatorObservation, ResponseFields, ResponseRecord};
 pub use risk::RiskAssessmentMeta;
+pub use sessions::LiveSession;
 pub use situations::SituationRow;
 pub use vault::{Vault, VaultError};
 

@@ -634,5 +634,6 @@ contract!(
 
 mod accounts;
 mod reports;
+mod sessions;
 // After the macro, so the module can use it.
 mod responses;
