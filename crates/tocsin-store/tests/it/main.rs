@@ -633,6 +633,7 @@ contract!(
 );
 
 mod accounts;
+mod map;
 mod reports;
 mod sessions;
 // After the macro, so the module can use it.
