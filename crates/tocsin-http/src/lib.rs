@@ -1,4 +1,5 @@
-//! Tocsin's HTTP server: the JSON API under `/api/v1` and the health check.
+//! Tocsin's HTTP server: the JSON API under `/api/v1`, the health check, and the web
+//! application's pages (`web`).
 //!
 //! Invariant: handlers extract, call one store or domain function and map the result; no
 //! business logic lives here. Every error leaves as [`ApiError`], with a stable code and a
@@ -8,8 +9,10 @@ pub mod access;
 mod accounts;
 mod error;
 mod intake;
+mod map;
 mod reports;
 mod toolbox;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -32,6 +35,8 @@ pub struct AppState {
     pub intake: Intake,
     /// Users and API tokens: who is calling.
     pub accounts: Accounts,
+    /// Browser sessions' settings and the login rate limiter.
+    pub web: web::Web,
 }
 
 impl AppState {
@@ -42,6 +47,7 @@ impl AppState {
             catalogue: Arc::new(Catalogue::embedded().clone()),
             intake,
             accounts: Accounts::new(store.clone()),
+            web: web::Web::new(web::WebSettings::default()),
         }
     }
 }
@@ -57,6 +63,8 @@ pub fn app(state: AppState) -> Router {
         .merge(reports::routes())
         .merge(accounts::routes())
         .merge(toolbox::routes())
+        .merge(map::routes())
+        .merge(web::routes())
         // After routing, so unknown paths stay 404 and the rule is found by the matched route.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -99,9 +107,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // With each connection's address, for the login rate limiter.
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 #[derive(Debug, Serialize)]

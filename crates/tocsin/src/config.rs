@@ -27,6 +27,7 @@ struct FileConfig {
     gazetteer: Option<PathBuf>,
     twilio_secret: Option<String>,
     smssync_secret: Option<String>,
+    secure_cookies: Option<bool>,
 }
 
 /// Where a setting's value came from.
@@ -62,6 +63,8 @@ pub struct Settings {
     /// Shared secrets of the SMS gateways; a gateway without one is refused.
     pub twilio_secret: Option<String>,
     pub smssync_secret: Option<String>,
+    /// Mark the web session cookie `Secure` (HTTPS only); off only for plain HTTP on loopback.
+    pub secure_cookies: Setting<bool>,
 }
 
 /// Picks the first value present, in order of precedence, and notes its origin.
@@ -131,7 +134,7 @@ impl Settings {
             Ok(text) => {
                 let parsed: FileConfig = toml::from_str(&text).with_context(|| {
                     format!(
-                        "configuration file {} is not valid (allowed keys: database_url, listen, catalogue, source_key_file, gazetteer, twilio_secret, smssync_secret)",
+                        "configuration file {} is not valid (allowed keys: database_url, listen, catalogue, source_key_file, gazetteer, twilio_secret, smssync_secret, secure_cookies)",
                         config_file.value.display()
                     )
                 })?;
@@ -203,6 +206,14 @@ impl Settings {
                     .join("datasets/geo/geonames_cities15000.json")
             },
         );
+        let secure_cookies_env = env("TOCSIN_SECURE_COOKIES")
+            .map(|text| match text.as_str() {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                _ => bail!("TOCSIN_SECURE_COOKIES={text:?} must be true or false"),
+            })
+            .transpose()?;
+        let secure_cookies = pick(None, secure_cookies_env, file.secure_cookies, || true);
         Ok(Settings {
             data_dir,
             config_file,
@@ -214,6 +225,7 @@ impl Settings {
             gazetteer,
             twilio_secret: env("TOCSIN_TWILIO_SECRET").or(file.twilio_secret),
             smssync_secret: env("TOCSIN_SMSSYNC_SECRET").or(file.smssync_secret),
+            secure_cookies,
         })
     }
 
@@ -276,7 +288,11 @@ pub fn commented_default_file(data_dir: &Path) -> String {
          # Shared secrets the SMS gateways present (query ?secret=, header X-Tocsin-Secret,\n\
          # or SMSSync's own secret field). A gateway without a secret is refused.\n\
          # twilio_secret = \"...\"\n\
-         # smssync_secret = \"...\"\n",
+         # smssync_secret = \"...\"\n\
+         \n\
+         # The web session cookie is sent over HTTPS only. Set to false only to use the\n\
+         # pages over plain HTTP on loopback (127.0.0.1), e.g. for a trial.\n\
+         # secure_cookies = true\n",
         sqlite_url(data_dir),
         data_dir.join("source.key").display(),
         data_dir.join("datasets/geo/geonames_cities15000.json").display(),

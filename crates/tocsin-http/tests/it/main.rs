@@ -9,6 +9,7 @@ use tocsin_store::{CountryYearImport, Store};
 use tower::ServiceExt;
 
 mod toolbox;
+mod web;
 
 async fn store(dir: &tempfile::TempDir) -> Store {
     let url = format!("sqlite://{}", dir.path().join("t.db").display());

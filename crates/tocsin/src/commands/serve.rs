@@ -26,6 +26,9 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Outcome> {
     // Printed on stdout so scripts (and tests using port 0) learn the address.
     println!("listening on http://{address}");
     tracing::info!(%address, "tocsin serving");
+    if !settings.secure_cookies.value && !address.ip().is_loopback() {
+        tracing::warn!(%address, "secure_cookies is off on a non-loopback address: session cookies travel in clear text");
+    }
     tocsin_http::serve(
         listener,
         AppState {
@@ -33,6 +36,10 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Outcome> {
             catalogue,
             intake,
             accounts: tocsin_app::Accounts::new(store.clone()),
+            web: tocsin_http::web::Web::new(tocsin_http::web::WebSettings {
+                secure_cookies: settings.secure_cookies.value,
+                ..Default::default()
+            }),
         },
         shutdown,
     )
