@@ -2,14 +2,22 @@
 //! SameSite=Strict, Secure unless configured off) and sends the user on; failures are counted
 //! by [`super::LoginLimiter`] and, past its limits, refused with 429 before any password is
 //! checked.
+//!
+//! The login form itself is protected against being posted from another site (which could
+//! sign a victim's browser into an attacker's account): the page sets a random value both in
+//! a SameSite=Strict cookie and in a hidden field, and the sign-in must present both, equal.
+//! Another site can post the form but cannot read the field nor make the browser send the
+//! cookie. (Checking the `Origin` header instead would not do: under the no-referrer policy
+//! every page here carries, browsers send `Origin: null`.)
 
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequest, Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
+use rand_core::{OsRng, RngCore};
 use serde::Deserialize;
 use tocsin_domain::{Principal, Role};
 
@@ -28,6 +36,8 @@ struct LoginPage {
     next: String,
     username: String,
     error: Option<String>,
+    /// The form token, also set in the login cookie.
+    token: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -35,15 +45,43 @@ struct NextQuery {
     next: Option<String>,
 }
 
-async fn page(Query(query): Query<NextQuery>) -> Response {
-    render(
+async fn page(State(state): State<AppState>, Query(query): Query<NextQuery>) -> Response {
+    login_page(
+        &state,
         StatusCode::OK,
-        &LoginPage {
-            next: local_path(query.next.as_deref()).unwrap_or_default(),
-            username: String::new(),
-            error: None,
-        },
+        local_path(query.next.as_deref()),
+        String::new(),
+        None,
     )
+}
+
+/// The login page with a fresh form token, in the page and in its cookie.
+fn login_page(
+    state: &AppState,
+    status: StatusCode,
+    next: Option<String>,
+    username: String,
+    error: Option<String>,
+) -> Response {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut response = render(
+        status,
+        &LoginPage {
+            next: next.unwrap_or_default(),
+            username,
+            error,
+            token: token.clone(),
+        },
+    );
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        state
+            .web
+            .set_named_cookie(state.web.login_cookie_name(), &token, 3600),
+    );
+    response
 }
 
 #[derive(Deserialize)]
@@ -51,6 +89,8 @@ struct LoginForm {
     username: String,
     password: String,
     next: Option<String>,
+    #[serde(rename = "_login")]
+    token: Option<String>,
 }
 
 /// Where a user lands after signing in when no page was asked for: monitors at the report
@@ -72,29 +112,10 @@ fn client_address(request: &Request) -> String {
         .map_or_else(|| "unknown".to_string(), |info| info.0.ip().to_string())
 }
 
-/// A form posted from another site is refused even before the password is checked: the
-/// browser names the page's origin, and it must be this server.
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    let origin_host = origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"));
-    matches!((origin_host, host), (Some(a), Some(b)) if a == b)
-}
-
 async fn sign_in(State(state): State<AppState>, request: Request) -> Result<Response, PageError> {
     let address = client_address(&request);
-    if !same_origin(request.headers()) {
-        return Err(PageError {
-            status: StatusCode::FORBIDDEN,
-            code: "cross_origin",
-            message: "this sign-in form was sent from another site; open Tocsin's own login page"
-                .to_string(),
-        });
-    }
+    let cookie =
+        super::cookie(request.headers(), state.web.login_cookie_name()).map(str::to_string);
     let Form(form) = Form::<LoginForm>::from_request(request, &state)
         .await
         .map_err(|rejection| PageError {
@@ -103,20 +124,31 @@ async fn sign_in(State(state): State<AppState>, request: Request) -> Result<Resp
             message: format!("the sign-in form could not be read ({rejection}); reload the page"),
         })?;
     let next = local_path(form.next.as_deref());
+    let genuine = matches!(
+        (cookie.as_deref(), form.token.as_deref()),
+        (Some(a), Some(b)) if a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    );
+    if !genuine {
+        return Err(PageError {
+            status: StatusCode::FORBIDDEN,
+            code: "login_form_expired",
+            message: "the sign-in form has expired or was sent from another site; open the login page again and sign in"
+                .to_string(),
+        });
+    }
     let limiter = &state.web.limiter;
     let now = std::time::Instant::now();
     if let Err(wait) = limiter.check(&form.username, &address, now) {
         let minutes = wait.as_secs().div_ceil(60);
-        let mut response = render(
+        let mut response = login_page(
+            &state,
             StatusCode::TOO_MANY_REQUESTS,
-            &LoginPage {
-                next: next.unwrap_or_default(),
-                username: form.username.clone(),
-                error: Some(format!(
-                    "Too many failed sign-ins for this user name or from this address. \
-                     Wait {minutes} minute(s) and try again, or ask an administrator."
-                )),
-            },
+            next,
+            form.username.clone(),
+            Some(format!(
+                "Too many failed sign-ins for this user name or from this address. \
+                 Wait {minutes} minute(s) and try again, or ask an administrator."
+            )),
         );
         if let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
             response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -135,23 +167,30 @@ async fn sign_in(State(state): State<AppState>, request: Request) -> Result<Resp
     let Some(started) = started else {
         limiter.fail(&form.username, &address, now);
         tracing::info!(%address, "failed sign-in");
-        return Ok(render(
+        return Ok(login_page(
+            &state,
             StatusCode::UNAUTHORIZED,
-            &LoginPage {
-                next: next.unwrap_or_default(),
-                username: form.username.clone(),
-                error: Some("Wrong user name or password.".to_string()),
-            },
+            next,
+            form.username.clone(),
+            Some("Wrong user name or password.".to_string()),
         ));
     };
     limiter.succeed(&form.username);
     let mut response = see_other(&next.unwrap_or_else(|| home(&started.principal).to_string()));
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.append(
         header::SET_COOKIE,
         state.web.set_cookie(
             &started.cookie,
             state.web.settings.session_lifetime.whole_seconds(),
         ),
+    );
+    // The form token has served its purpose.
+    headers.append(
+        header::SET_COOKIE,
+        state
+            .web
+            .set_named_cookie(state.web.login_cookie_name(), "", 0),
     );
     Ok(response)
 }

@@ -77,33 +77,48 @@ impl Web {
         }
     }
 
+    /// The login form's cookie (see `login.rs`).
+    pub fn login_cookie_name(&self) -> &'static str {
+        if self.settings.secure_cookies {
+            "__Host-tocsin_login"
+        } else {
+            "tocsin_login"
+        }
+    }
+
     /// The session cookie's value in a request, if it carries one.
     pub(crate) fn session_cookie<'r>(&self, request: &'r Request) -> Option<&'r str> {
-        let name = self.cookie_name();
-        request
-            .headers()
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| value)
-            .filter(|value| !value.is_empty())
+        cookie(request.headers(), self.cookie_name())
     }
 
     fn set_cookie(&self, value: &str, max_age: i64) -> HeaderValue {
+        self.set_named_cookie(self.cookie_name(), value, max_age)
+    }
+
+    fn set_named_cookie(&self, name: &str, value: &str, max_age: i64) -> HeaderValue {
         let secure = if self.settings.secure_cookies {
             "; Secure"
         } else {
             ""
         };
         HeaderValue::from_str(&format!(
-            "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}",
-            self.cookie_name()
+            "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
         ))
-        .expect("a session cookie is visible ASCII")
+        .expect("a cookie is visible ASCII")
     }
+}
+
+/// The value of the cookie `name` in request headers, if present and not empty.
+pub(crate) fn cookie<'r>(headers: &'r axum::http::HeaderMap, name: &str) -> Option<&'r str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+        .filter(|value| !value.is_empty())
 }
 
 /// The synchronizer token of the session a request was made with, for the forms a page

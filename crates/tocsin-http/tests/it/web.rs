@@ -83,6 +83,46 @@ async fn add_user(store: &Store, name: &str, role: Role) {
         .unwrap();
 }
 
+/// Posts the login form as a browser does: the login page first, for the form token in its
+/// hidden field and cookie, then the form from `address` (if given).
+async fn login(state: &AppState, fields: &[(&str, &str)], address: Option<&str>) -> Answer {
+    let page = send(state, Request::get("/login").body(Body::empty()).unwrap()).await;
+    let token = page.hidden("_login");
+    let cookie = session_cookie_of(&page, "login");
+    let mut all = vec![("_login", token.as_str())];
+    all.extend_from_slice(fields);
+    let mut request = form("/login", "")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(encode(&all)))
+        .unwrap();
+    if let Some(address) = address {
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(address.parse::<SocketAddr>().unwrap()));
+    }
+    send(state, request).await
+}
+
+/// The `Set-Cookie` of an answer whose cookie name contains `which`, as it was set.
+fn set_cookie_of<'a>(answer: &'a Answer, which: &str) -> &'a str {
+    answer
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|v| v.split('=').next().unwrap().contains(which))
+        .unwrap_or_else(|| panic!("no {which} cookie set: {:?}", answer.headers))
+}
+
+/// `name=value` of that cookie, to send back.
+fn session_cookie_of(answer: &Answer, which: &str) -> String {
+    set_cookie_of(answer, which)
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
 /// A signed-in browser: its session cookie and the session's CSRF token.
 struct Browser {
     cookie: String,
@@ -92,19 +132,9 @@ struct Browser {
 impl Browser {
     /// Signs in through the login form, then reads the CSRF token off a page.
     async fn sign_in(state: &AppState, name: &str) -> Browser {
-        let answer = send(
-            state,
-            form("/login", "")
-                .body(Body::from(encode(&[
-                    ("username", name),
-                    ("password", PASSWORD),
-                ])))
-                .unwrap(),
-        )
-        .await;
+        let answer = login(state, &[("username", name), ("password", PASSWORD)], None).await;
         assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-        let set = answer.headers[header::SET_COOKIE].to_str().unwrap();
-        let cookie = set.split(';').next().unwrap().to_string();
+        let cookie = session_cookie_of(&answer, "session");
         let mut browser = Browser {
             cookie,
             csrf: String::new(),
@@ -280,36 +310,30 @@ async fn signing_in_sets_a_strict_http_only_cookie_and_signing_out_ends_the_sess
     .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("name=\"next\" value=\"/reports\""));
-    let wrong = send(
-        &state,
-        form("/login", "")
-            .body(Body::from(encode(&[
-                ("username", "amina"),
-                ("password", "nope"),
-            ])))
-            .unwrap(),
-    )
-    .await;
+    let wrong = login(&state, &[("username", "amina"), ("password", "nope")], None).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert!(wrong.body.contains("Wrong user name or password"));
-    assert!(wrong.headers.get(header::SET_COOKIE).is_none());
+    assert!(!wrong
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.to_str().unwrap().contains("session")));
 
     // The right one: a cookie the page's scripts cannot read, sent to this site only, over
     // HTTPS only, and back to the page asked for.
-    let answer = send(
+    let answer = login(
         &state,
-        form("/login", "")
-            .body(Body::from(encode(&[
-                ("username", "amina"),
-                ("password", PASSWORD),
-                ("next", "/reports"),
-            ])))
-            .unwrap(),
+        &[
+            ("username", "amina"),
+            ("password", PASSWORD),
+            ("next", "/reports"),
+        ],
+        None,
     )
     .await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER);
     assert_eq!(answer.location(), "/reports");
-    let set = answer.headers[header::SET_COOKIE].to_str().unwrap();
+    let set = set_cookie_of(&answer, "session");
     assert!(set.starts_with("__Host-tocsin_session=tcs_"), "{set}");
     for attribute in [
         "HttpOnly",
@@ -321,15 +345,14 @@ async fn signing_in_sets_a_strict_http_only_cookie_and_signing_out_ends_the_sess
         assert!(set.contains(attribute), "{attribute} missing: {set}");
     }
     // A `next` pointing at another site is ignored.
-    let elsewhere = send(
+    let elsewhere = login(
         &state,
-        form("/login", "")
-            .body(Body::from(encode(&[
-                ("username", "amina"),
-                ("password", PASSWORD),
-                ("next", "//evil.example/x"),
-            ])))
-            .unwrap(),
+        &[
+            ("username", "amina"),
+            ("password", PASSWORD),
+            ("next", "//evil.example/x"),
+        ],
+        None,
     )
     .await;
     assert_eq!(elsewhere.location(), "/");
@@ -372,14 +395,10 @@ async fn without_secure_cookies_the_cookie_works_over_plain_http() {
         ..WebSettings::default()
     });
     add_user(&store, "amina", Role::Analyst).await;
-    let answer = send(
+    let answer = login(
         &state,
-        form("/login", "")
-            .body(Body::from(encode(&[
-                ("username", "amina"),
-                ("password", PASSWORD),
-            ])))
-            .unwrap(),
+        &[("username", "amina"), ("password", PASSWORD)],
+        None,
     )
     .await;
     let set = answer.headers[header::SET_COOKIE].to_str().unwrap();
@@ -395,20 +414,6 @@ async fn without_secure_cookies_the_cookie_works_over_plain_http() {
     )
     .await;
     assert_eq!(home.status, StatusCode::OK);
-}
-
-/// A login POST from `address`.
-fn login_from(address: &str, name: &str, password: &str) -> Request<Body> {
-    let mut request = form("/login", "")
-        .body(Body::from(encode(&[
-            ("username", name),
-            ("password", password),
-        ])))
-        .unwrap();
-    request
-        .extensions_mut()
-        .insert(ConnectInfo(address.parse::<SocketAddr>().unwrap()));
-    request
 }
 
 #[tokio::test]
@@ -429,15 +434,22 @@ async fn failed_sign_ins_are_limited_per_user_name_and_per_address_with_429() {
     }
     // Three wrong passwords for amina from three addresses...
     for n in 1..=3 {
-        let answer = send(
+        let address = format!("10.0.0.{n}:5000");
+        let answer = login(
             &state,
-            login_from(&format!("10.0.0.{n}:5000"), "amina", "wrong"),
+            &[("username", "amina"), ("password", "wrong")],
+            Some(&address),
         )
         .await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     }
     // ...and even the right one is refused for now, with when to try again.
-    let limited = send(&state, login_from("10.0.0.4:5000", "amina", PASSWORD)).await;
+    let limited = login(
+        &state,
+        &[("username", "amina"), ("password", PASSWORD)],
+        Some("10.0.0.4:5000"),
+    )
+    .await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(
         limited.body.contains("Too many failed sign-ins"),
@@ -450,24 +462,48 @@ async fn failed_sign_ins_are_limited_per_user_name_and_per_address_with_429() {
         .parse()
         .unwrap();
     assert!(retry > 0 && retry <= 600, "{retry}");
-    assert!(limited.headers.get(header::SET_COOKIE).is_none());
+    assert!(!limited
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.to_str().unwrap().contains("session")));
     // Bob is not affected.
-    let bob = send(&state, login_from("10.0.0.4:5000", "bob", PASSWORD)).await;
+    let bob = login(
+        &state,
+        &[("username", "bob"), ("password", PASSWORD)],
+        Some("10.0.0.4:5000"),
+    )
+    .await;
     assert_eq!(bob.status, StatusCode::SEE_OTHER);
 
     // One address failing across user names is stopped too.
     for name in ["x1", "x2", "x3", "x4", "x5"] {
-        let answer = send(&state, login_from("10.9.9.9:1", name, "wrong")).await;
+        let answer = login(
+            &state,
+            &[("username", name), ("password", "wrong")],
+            Some("10.9.9.9:1"),
+        )
+        .await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     }
-    let blocked = send(&state, login_from("10.9.9.9:2", "chen", PASSWORD)).await;
+    let blocked = login(
+        &state,
+        &[("username", "chen"), ("password", PASSWORD)],
+        Some("10.9.9.9:2"),
+    )
+    .await;
     assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
-    let elsewhere = send(&state, login_from("10.9.9.8:2", "chen", PASSWORD)).await;
+    let elsewhere = login(
+        &state,
+        &[("username", "chen"), ("password", PASSWORD)],
+        Some("10.9.9.8:2"),
+    )
+    .await;
     assert_eq!(elsewhere.status, StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
-async fn state_changing_requests_by_session_need_the_csrf_token_and_logins_from_other_sites_are_refused(
+async fn state_changing_requests_by_session_need_the_csrf_token_and_login_forms_from_other_sites_are_refused(
 ) {
     let dir = tempfile::tempdir().unwrap();
     let store = store(&dir).await;
@@ -516,21 +552,26 @@ async fn state_changing_requests_by_session_need_the_csrf_token_and_logins_from_
         "only the request with the token made a report"
     );
 
-    // A login form posted from another site.
-    let cross = send(
-        &state,
-        form("/login", "")
-            .header(header::ORIGIN, "https://evil.example")
-            .header(header::HOST, "tocsin.example")
-            .body(Body::from(encode(&[
-                ("username", "mo"),
-                ("password", PASSWORD),
-            ])))
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(cross.status, StatusCode::FORBIDDEN);
-    assert!(cross.body.contains("cross_origin"));
+    // A login form posted from another site: the browser sends no login cookie with it
+    // (SameSite=Strict) and the site cannot read the page's token.
+    let cases = [
+        (None, None),
+        (None, Some("abc")),
+        (Some("__Host-tocsin_login=abc"), Some("abd")),
+    ];
+    for (cookie, token) in cases {
+        let mut fields = vec![("username", "mo"), ("password", PASSWORD)];
+        if let Some(token) = token {
+            fields.push(("_login", token));
+        }
+        let mut request = form("/login", "");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let cross = send(&state, request.body(Body::from(encode(&fields))).unwrap()).await;
+        assert_eq!(cross.status, StatusCode::FORBIDDEN);
+        assert!(cross.body.contains("login_form_expired"), "{}", cross.body);
+    }
 }
 
 #[tokio::test]
