@@ -91,6 +91,7 @@ try {
 
   step = 'analyst signs in';
   await signIn(analyst);
+  expect(page.url() === `${base}/`, `an analyst lands on the dashboard, not ${page.url()}`);
   await shot('3-analyst-dashboard');
 
   step = 'analyst places the report';
@@ -134,9 +135,11 @@ try {
     id,
     { timeout: 15000 },
   );
+  await page.locator('#map[data-idle=true]').waitFor({ timeout: 15000 });
+  const drawn = Date.now() - started;
   await shot('5-analyst-situation-map');
   expect(problems.length === 0, `the pages reported errors:\n${problems.join('\n')}`);
-  console.log(`e2e ok: report ${id} sent, placed, verified and on the map (${usable} ms to a usable map)`);
+  console.log(`e2e ok: report ${id} sent, placed, verified and on the map (map data in ${usable} ms, drawn in ${drawn} ms)`);
 } catch (error) {
   await shot(`failed-${step.replace(/\W+/g, '-')}`).catch(() => {});
   console.error(`e2e failed at "${step}": ${error.message}`);

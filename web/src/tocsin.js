@@ -48,6 +48,13 @@
       });
       map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
       window.tocsinMap = map;
+      // Set once everything in view is drawn: scripts and tests wait for it.
+      map.on('idle', () => {
+        element.dataset.idle = 'true';
+      });
+      map.on('movestart', () => {
+        delete element.dataset.idle;
+      });
       map.on('load', () => {
         if (element.dataset.kind === 'risk') riskLayer(map);
         if (element.dataset.kind === 'reports') reportLayer(map, element.dataset.situation, countries);

@@ -12,6 +12,7 @@ mod intake;
 mod risk;
 mod serve;
 mod toolbox;
+mod web;
 
 use std::path::PathBuf;
 
