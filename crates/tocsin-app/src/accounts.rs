@@ -173,6 +173,8 @@ impl Accounts {
         self.store
             .create_session(username, &token_hash(&cookie), &csrf_token, now, expires_at)
             .await?;
+        // Sessions that are over are of no further use; sign-ins are rare enough to sweep then.
+        self.store.purge_sessions(now).await?;
         Ok(Some(StartedSession {
             cookie,
             csrf_token,
