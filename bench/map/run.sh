@@ -69,13 +69,21 @@ declare -A views=(
   [world]="/api/v1/map/reports?bbox=-180,-85,180,85&zoom=2"
   [close]="/api/v1/map/reports?situation=SYR&bbox=36.9,36.0,37.4,36.4&zoom=11"
 )
+# CPU seconds the server has used so far (user + system), from /proc: the machine is shared,
+# so wall-clock latency moves with the load while CPU per request does not.
+cpu() { python3 -c 'import os,sys; f=open(f"/proc/{sys.argv[1]}/stat").read().rsplit(")",1)[1].split(); print((int(f[11])+int(f[12]))/os.sysconf("SC_CLK_TCK"))' "$server"; }
 for view in situation world close; do
   path=${views[$view]}
   summary=$(curl -fs -H "Authorization: Bearer $token" "$base$path" \
-    | python3 -c 'import json,sys; d=json.load(sys.stdin); print(f"{d[\"total\"]} reports in {len(d[\"features\"])} cells")')
+    | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total"], "reports in", len(d["features"]), "cells")')
   echo "== $view: GET $path -> $summary"
-  wrk -t1 -c1 -d"${seconds}s" --latency -H "Authorization: Bearer $token" "$base$path" \
-    | grep -E "Latency|50%|90%|99%|Requests/sec"
+  before=$(cpu)
+  wrk -t1 -c1 -d"${seconds}s" --latency -H "Authorization: Bearer $token" "$base$path" >"$work/wrk.txt"
+  after=$(cpu)
+  grep -E "Latency|50%|90%|99%|requests in" "$work/wrk.txt"
+  requests=$(grep -oE "^ *[0-9]+ requests in" "$work/wrk.txt" | grep -oE "[0-9]+")
+  python3 -c 'import sys; b,a,n=map(float,sys.argv[1:]); print(f"    server CPU per request: {(a-b)/n*1000:.1f} ms ({n:.0f} requests)")' "$before" "$after" "$requests"
+  echo "    load average $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 
 echo "== situation page in Chromium (/situations/SYR)"
