@@ -256,7 +256,7 @@ pub fn parse_form_submission(bytes: &[u8]) -> Result<ReportSubmission, Submissio
         text: text.ok_or_else(|| {
             SubmissionError::at("missing_field", "text", "is missing; write what was seen")
         })?,
-        place: (place.is_some() || lat.is_some() || lon.is_some()).then(|| WirePlace {
+        place: (place.is_some() || lat.is_some() || lon.is_some()).then_some(WirePlace {
             name: place,
             lat,
             lon,

@@ -188,6 +188,13 @@ struct MeasureLine {
     start_on: String,
 }
 
+/// The recommended tools and the measures under way, each worked out on its own; what
+/// cannot be is shown with the reason in its place.
+type Prevention = (
+    Result<Vec<ToolLine>, String>,
+    Result<Vec<MeasureLine>, String>,
+);
+
 #[derive(askama::Template)]
 #[template(path = "situation.html")]
 struct SituationPage {
@@ -203,10 +210,7 @@ struct SituationPage {
     reports: Option<Vec<ReportLine>>,
     /// `None`: this role may not read recommendations and measures. Each is worked out on
     /// its own; what cannot be is shown with the reason in its place.
-    prevention: Option<(
-        Result<Vec<ToolLine>, String>,
-        Result<Vec<MeasureLine>, String>,
-    )>,
+    prevention: Option<Prevention>,
 }
 
 async fn situation(
