@@ -12,7 +12,7 @@ use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use tocsin_domain::{Principal, Role, Tlp};
-use tocsin_store::{NewUser, Store, StoreError, UserRow};
+use tocsin_store::{LiveSession, NewUser, Store, StoreError, UserRow};
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 12;
@@ -84,9 +84,7 @@ impl Accounts {
         actor: &str,
         now: OffsetDateTime,
     ) -> Result<IssuedToken, AccountError> {
-        let mut secret = [0u8; 32];
-        OsRng.fill_bytes(&mut secret);
-        let token = format!("tcn_{}", hex::encode(secret));
+        let token = format!("tcn_{}", random_hex());
         let id = self
             .store
             .add_token(username, label, &token_hash(&token), actor, now)
@@ -132,6 +130,82 @@ impl Accounts {
             .is_ok()
             .then(|| user.principal()))
     }
+}
+
+/// A browser session just started: the cookie value, which exists only in the browser from
+/// now on, and the token its forms must carry.
+#[derive(Clone)]
+pub struct StartedSession {
+    pub cookie: String,
+    pub csrf_token: String,
+    pub principal: Principal,
+    pub expires_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for StartedSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StartedSession")
+            .field("principal", &self.principal)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a session cookie's value starts with.
+const SESSION_PREFIX: &str = "tcs_";
+
+impl Accounts {
+    /// Checks a user name and password and, if they are right, starts a session lasting
+    /// `lifetime`. `None` for a wrong name or password, as [`Accounts::verify_password`].
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        now: OffsetDateTime,
+        lifetime: time::Duration,
+    ) -> Result<Option<StartedSession>, StoreError> {
+        let Some(principal) = self.verify_password(username, password).await? else {
+            return Ok(None);
+        };
+        let cookie = format!("{SESSION_PREFIX}{}", random_hex());
+        let csrf_token = random_hex();
+        let expires_at = now + lifetime;
+        self.store
+            .create_session(username, &token_hash(&cookie), &csrf_token, now, expires_at)
+            .await?;
+        // Sessions that are over are of no further use; sign-ins are rare enough to sweep then.
+        self.store.purge_sessions(now).await?;
+        Ok(Some(StartedSession {
+            cookie,
+            csrf_token,
+            principal,
+            expires_at,
+        }))
+    }
+
+    /// The live session a cookie value belongs to, if any.
+    pub async fn session(
+        &self,
+        cookie: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<LiveSession>, StoreError> {
+        if !cookie.starts_with(SESSION_PREFIX) {
+            return Ok(None);
+        }
+        self.store.live_session(&token_hash(cookie), now).await
+    }
+
+    /// Ends the session a cookie value belongs to; answers whether one was live.
+    pub async fn sign_out(&self, cookie: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
+        self.store.end_session(&token_hash(cookie), now).await
+    }
+}
+
+/// 32 random bytes from the operating system, as 64 hex digits.
+fn random_hex() -> String {
+    let mut secret = [0u8; 32];
+    OsRng.fill_bytes(&mut secret);
+    hex::encode(secret)
 }
 
 /// The SHA-256 of a token, as stored.
@@ -251,6 +325,60 @@ mod tests {
             accounts.authenticate_token(&issued.token).await.unwrap(),
             None
         );
+    }
+
+    #[tokio::test]
+    async fn a_session_starts_only_with_the_right_password_and_its_cookie_is_not_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let accounts = accounts(&dir).await;
+        accounts
+            .add_user(
+                "amina",
+                Role::Analyst,
+                None,
+                Some("correct horse battery"),
+                "admin",
+                NOW,
+            )
+            .await
+            .unwrap();
+        let hours = time::Duration::hours(8);
+        assert!(accounts
+            .sign_in("amina", "wrong horse battery", NOW, hours)
+            .await
+            .unwrap()
+            .is_none());
+        let started = accounts
+            .sign_in("amina", "correct horse battery", NOW, hours)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(started.cookie.starts_with("tcs_") && started.cookie.len() == 68);
+        assert_ne!(started.csrf_token, started.cookie[4..]);
+        let live = accounts
+            .session(&started.cookie, NOW)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(live.principal.username, "amina");
+        assert_eq!(live.csrf_token, started.csrf_token);
+        assert!(accounts
+            .session(&started.cookie, NOW + hours)
+            .await
+            .unwrap()
+            .is_none());
+        for file in std::fs::read_dir(dir.path()).unwrap() {
+            let bytes = std::fs::read(file.unwrap().path()).unwrap();
+            assert!(!bytes
+                .windows(started.cookie.len())
+                .any(|w| w == started.cookie.as_bytes()));
+        }
+        assert!(accounts.sign_out(&started.cookie, NOW).await.unwrap());
+        assert!(accounts
+            .session(&started.cookie, NOW)
+            .await
+            .unwrap()
+            .is_none());
     }
 
     #[tokio::test]

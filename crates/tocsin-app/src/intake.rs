@@ -17,8 +17,8 @@ use time::OffsetDateTime;
 use tocsin_domain::{Channel, Credibility, SituationId, Tlp};
 use tocsin_geo::{Gazetteer, Resolution};
 use tocsin_ingest::{
-    detect_language, parse_sms, parse_submission, parse_subscription, parse_webhook, GatewayKind,
-    Subscription,
+    detect_language, parse_form_submission, parse_sms, parse_submission, parse_subscription,
+    parse_webhook, GatewayKind, Subscription,
 };
 use tocsin_store::{
     Delivery, InboxEntry, InboxState, NewReport, PlaceInput, Received, Store, StoreError, Vault,
@@ -104,6 +104,15 @@ pub enum SmsOutcome {
     },
 }
 
+/// What to do with a place name the gazetteer cannot place, sent without coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PlaceMiss {
+    /// Refuse the report, saying what to send (a partner system can fix it).
+    Refuse,
+    /// Keep the report for the analysts' place queue (a person sent it).
+    Queue,
+}
+
 /// The intake service.
 #[derive(Debug, Clone)]
 pub struct Intake {
@@ -161,6 +170,60 @@ impl Intake {
                     .await);
             }
         };
+        self.accept_submission(inbox_id, submission, PlaceMiss::Refuse, now)
+            .await
+    }
+
+    /// The monitors' web form (`application/x-www-form-urlencoded`, see
+    /// [`tocsin_ingest::parse_form_submission`]). `submission_id` is the id the form was
+    /// rendered with, so a form sent twice (a double tap, a retry on a slow link) is one
+    /// report. A place the gazetteer cannot find does not refuse the report, as for an SMS: a
+    /// person filed it, and it goes to the analysts' place queue.
+    pub async fn submit_form(
+        &self,
+        submission_id: Option<&str>,
+        body: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<IntakeOutcome, IntakeError> {
+        let key = submission_id.map(|id| format!("form:{id}"));
+        let inbox_id = match self
+            .receive(
+                "web_form",
+                key.as_deref(),
+                "application/x-www-form-urlencoded",
+                body,
+                now,
+            )
+            .await?
+        {
+            Ok(inbox_id) => inbox_id,
+            Err(repeat) => return repeat,
+        };
+        let submission = match parse_form_submission(body) {
+            Ok(submission) => submission,
+            Err(error) => {
+                return Err(self
+                    .refuse(
+                        inbox_id,
+                        IntakeErrorKind::BadRequest,
+                        error.code,
+                        error.message,
+                    )
+                    .await)
+            }
+        };
+        self.accept_submission(inbox_id, submission, PlaceMiss::Queue, now)
+            .await
+    }
+
+    /// Places, reads and stores a checked submission already in the inbox.
+    async fn accept_submission(
+        &self,
+        inbox_id: i64,
+        submission: tocsin_ingest::ReportSubmission,
+        miss: PlaceMiss,
+        now: OffsetDateTime,
+    ) -> Result<IntakeOutcome, IntakeError> {
         let (place, situation) = match &submission.place {
             None => (
                 PlaceInput {
@@ -188,6 +251,24 @@ impl Intake {
                         PlaceInput {
                             name: submitted.name.clone(),
                             point: Some(point),
+                            situation: None,
+                            state: "unresolved",
+                        },
+                        None,
+                    ),
+                    (None, Some(Resolution::Ambiguous { .. })) if miss == PlaceMiss::Queue => (
+                        PlaceInput {
+                            name: submitted.name.clone(),
+                            point: None,
+                            situation: None,
+                            state: "ambiguous",
+                        },
+                        None,
+                    ),
+                    (None, Some(Resolution::Unresolved { .. })) if miss == PlaceMiss::Queue => (
+                        PlaceInput {
+                            name: submitted.name.clone(),
+                            point: None,
                             situation: None,
                             state: "unresolved",
                         },

@@ -1,10 +1,15 @@
 //! Who may call what: one table, [`RULES`], of every route with the roles allowed on it, and
 //! the middleware that enforces it before any handler runs.
 //!
-//! Callers sign in with an API token (`Authorization: Bearer tcn_…`). A route missing from
+//! Callers sign in with an API token (`Authorization: Bearer tcn_…`) or, in a browser, with
+//! the session cookie the login page sets; both get the same checks. A state-changing request
+//! made with the cookie must also carry the session's CSRF token. A route missing from
 //! the table is refused to everyone (fail closed), so a new route cannot be reached until
 //! someone decides who may reach it. SMS gateways do not sign in: their routes check the
 //! per-gateway secret themselves.
+//!
+//! Pages (every path outside `/api/`) answer as pages: an anonymous visitor is sent to the
+//! login page (303), a refusal is an HTML page with the same code.
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, Method, StatusCode};
@@ -274,7 +279,66 @@ pub const RULES: &[Rule] = &[
         "/api/v1/users/{name}/tokens",
         Access::Roles(&[Admin]),
     ),
+    // The map's clustered reports, for the situation map and the world.
+    rule(
+        Method::GET,
+        "/api/v1/map/reports",
+        Access::Roles(REPORT_READERS),
+    ),
+    // Web pages. The login page and the embedded assets are open; everything else needs
+    // the same roles as the API routes the page stands for.
+    rule(Method::GET, "/login", Access::Public),
+    rule(Method::POST, "/login", Access::Public),
+    rule(Method::GET, "/assets/{*file}", Access::Public),
+    rule(Method::POST, "/logout", Access::Roles(EVERYONE)),
+    rule(Method::GET, "/", Access::Roles(EVERYONE)),
+    rule(Method::GET, "/situations/{id}", Access::Roles(EVERYONE)),
+    rule(Method::GET, "/reports", Access::Roles(REPORT_READERS)),
+    rule(
+        Method::POST,
+        "/reports/{id}/transition",
+        Access::Roles(&[Analyst]),
+    ),
+    rule(
+        Method::POST,
+        "/reports/{id}/grade",
+        Access::Roles(&[Analyst]),
+    ),
+    rule(
+        Method::POST,
+        "/reports/{id}/place",
+        Access::Roles(&[Analyst]),
+    ),
+    rule(Method::POST, "/reports/bulk", Access::Roles(&[Analyst])),
+    rule(Method::GET, "/report", Access::Roles(REPORTERS)),
+    rule(Method::POST, "/report", Access::Roles(REPORTERS)),
+    rule(Method::GET, "/admin/users", Access::Roles(&[Admin])),
+    rule(Method::POST, "/admin/users", Access::Roles(&[Admin])),
+    rule(
+        Method::POST,
+        "/admin/users/{name}/role",
+        Access::Roles(&[Admin]),
+    ),
+    rule(
+        Method::POST,
+        "/admin/users/{name}/disabled",
+        Access::Roles(&[Admin]),
+    ),
 ];
+
+/// Whether `role` may call `method path` (a route as declared), by [`RULES`].
+pub fn allows(role: Role, method: &Method, path: &str) -> bool {
+    match rule_for(method, path).map(|rule| rule.access) {
+        Some(Access::Public) => true,
+        Some(Access::Roles(roles)) => roles.contains(&role),
+        Some(Access::Gateway) | None => false,
+    }
+}
+
+/// Whether a route is a page (answered in HTML) rather than part of the JSON API.
+pub fn is_page(path: &str) -> bool {
+    !path.starts_with("/api/") && path != "/health"
+}
 
 /// The rule for a request, if any. HEAD is answered like GET.
 pub fn rule_for(method: &Method, path: &str) -> Option<&'static Rule> {
@@ -344,26 +408,48 @@ pub(crate) async fn authorize(
         Access::Public | Access::Gateway => return next.run(request).await,
         Access::Roles(roles) => roles,
     };
-    let Some(token) = bearer(&request) else {
+    let page = is_page(&path);
+    let (principal, session_csrf) = if let Some(token) = bearer(&request) {
+        match state.accounts.authenticate_token(token).await {
+            Ok(Some(principal)) => (principal, None),
+            Ok(None) => {
+                return refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "bad_token",
+                    "the API token is unknown, revoked or its user disabled; ask an administrator for a new one"
+                        .to_string(),
+                )
+            }
+            Err(error) => return crate::ApiError::from(error).into_response(),
+        }
+    } else if let Some(cookie) = state.web.session_cookie(&request) {
+        match state
+            .accounts
+            .session(cookie, time::OffsetDateTime::now_utc())
+            .await
+        {
+            Ok(Some(live)) => (live.principal, Some(live.csrf_token)),
+            Ok(None) if page => return to_login(&request),
+            Ok(None) => {
+                return refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "session_ended",
+                    "the session has ended (signed out, expired or the account disabled); sign in again at /login"
+                        .to_string(),
+                )
+            }
+            Err(error) => return crate::ApiError::from(error).into_response(),
+        }
+    } else if page {
+        return to_login(&request);
+    } else {
         return refuse(
             StatusCode::UNAUTHORIZED,
             "unauthenticated",
             "sign in: send an API token as 'Authorization: Bearer tcn_…' (an administrator \
-             issues one with tocsin users token NAME)"
+             issues one with tocsin users token NAME), or sign in at /login in a browser"
                 .to_string(),
         );
-    };
-    let principal = match state.accounts.authenticate_token(token).await {
-        Ok(Some(principal)) => principal,
-        Ok(None) => {
-            return refuse(
-                StatusCode::UNAUTHORIZED,
-                "bad_token",
-                "the API token is unknown, revoked or its user disabled; ask an administrator for a new one"
-                    .to_string(),
-            )
-        }
-        Err(error) => return crate::ApiError::from(error).into_response(),
     };
     if !allowed.contains(&principal.role) {
         let names = allowed
@@ -371,15 +457,108 @@ pub(crate) async fn authorize(
             .map(|role| role.as_str())
             .collect::<Vec<_>>()
             .join(", ");
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!(
-                "this needs one of the roles {names}; you are signed in as {} ({})",
-                principal.username, principal.role
-            ),
+        let message = format!(
+            "this needs one of the roles {names}; you are signed in as {} ({})",
+            principal.username, principal.role
         );
+        if page {
+            return crate::web::PageError {
+                status: StatusCode::FORBIDDEN,
+                code: "forbidden",
+                message,
+            }
+            .into_response();
+        }
+        return refuse(StatusCode::FORBIDDEN, "forbidden", message);
+    }
+    if let Some(expected) = &session_csrf {
+        if !request.method().is_safe() {
+            request = match check_csrf(request, expected).await {
+                Ok(request) => request,
+                Err(message) if page => {
+                    return crate::web::PageError {
+                        status: StatusCode::FORBIDDEN,
+                        code: "csrf_failed",
+                        message,
+                    }
+                    .into_response()
+                }
+                Err(message) => return refuse(StatusCode::FORBIDDEN, "csrf_failed", message),
+            };
+        }
+    }
+    if let Some(token) = session_csrf {
+        request
+            .extensions_mut()
+            .insert(crate::web::SessionCsrf(token));
     }
     request.extensions_mut().insert(principal);
     next.run(request).await
+}
+
+/// Sends an anonymous visitor of a page to the login page, to come back here after.
+fn to_login(request: &Request) -> Response {
+    let back = request
+        .uri()
+        .path_and_query()
+        .map_or("/", |path| path.as_str());
+    let next: String = back
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect();
+    crate::web::see_other(&format!("/login?next={next}"))
+}
+
+/// The most bytes of a form read to find its CSRF token (a report's text fits well within).
+const MAX_FORM_BYTES: usize = 256 * 1024;
+
+/// Checks the synchronizer token of a state-changing request made with the session cookie:
+/// the `X-CSRF-Token` header, or the `_csrf` field of a form body (which is read here and
+/// handed on unchanged). Another site can make a browser send the cookie, but it cannot read
+/// the token, which appears only in Tocsin's own pages.
+async fn check_csrf(request: Request, expected: &str) -> Result<Request, String> {
+    let stale =
+        "the form is stale or did not come from a Tocsin page: reload the page and send it again"
+            .to_string();
+    if let Some(value) = request.headers().get("x-csrf-token") {
+        return match value.to_str() {
+            Ok(token) if same(token, expected) => Ok(request),
+            _ => Err(stale),
+        };
+    }
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(
+            "send the session's CSRF token in the X-CSRF-Token header, or post the page's form"
+                .to_string(),
+        );
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
+        .await
+        .map_err(|_| format!("the form is larger than {MAX_FORM_BYTES} bytes; send less text"))?;
+    let presented = form_urlencoded::parse(&bytes)
+        .find(|(name, _)| name == "_csrf")
+        .map(|(_, value)| value.into_owned());
+    match presented {
+        Some(token) if same(&token, expected) => {
+            Ok(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        }
+        _ => Err(stale),
+    }
+}
+
+/// Constant-time comparison, so timing says nothing about the expected token.
+fn same(presented: &str, expected: &str) -> bool {
+    let (a, b) = (presented.as_bytes(), expected.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

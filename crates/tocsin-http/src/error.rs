@@ -68,10 +68,12 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    /// Status, code and the message fit for the client; an internal error is logged here and
+    /// its message reveals nothing.
+    pub(crate) fn parts(&self) -> (StatusCode, &'static str, String) {
         let (status, code) = self.status_and_code();
-        let message = match &self {
+        let message = match self {
             ApiError::Internal(source) => {
                 tracing::error!(error = %source, "request failed");
                 "something went wrong on the server; it has been logged, try again later"
@@ -79,6 +81,13 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
+        (status, code, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = self.parts();
         (
             status,
             Json(json!({ "error": { "code": code, "message": message } })),

@@ -1,4 +1,5 @@
-//! Tocsin's HTTP server: the JSON API under `/api/v1` and the health check.
+//! Tocsin's HTTP server: the JSON API under `/api/v1`, the health check, and the web
+//! application's pages (`web`).
 //!
 //! Invariant: handlers extract, call one store or domain function and map the result; no
 //! business logic lives here. Every error leaves as [`ApiError`], with a stable code and a
@@ -10,8 +11,10 @@ mod alerts;
 mod assessment;
 mod error;
 mod intake;
+mod map;
 mod reports;
 mod toolbox;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -38,6 +41,8 @@ pub struct AppState {
     pub assessments: Assessments,
     /// Alerts, units and the channels alerts leave by.
     pub alerts: Alerts,
+    /// Browser sessions' settings and the login rate limiter.
+    pub web: web::Web,
 }
 
 impl AppState {
@@ -61,6 +66,7 @@ impl AppState {
                 tocsin_app::RetryPolicy::default(),
             )
             .expect("the default channel settings are valid"),
+            web: web::Web::new(web::WebSettings::default()),
         }
     }
 }
@@ -78,6 +84,8 @@ pub fn app(state: AppState) -> Router {
         .merge(toolbox::routes())
         .merge(assessment::routes())
         .merge(alerts::routes())
+        .merge(map::routes())
+        .merge(web::routes())
         // After routing, so unknown paths stay 404 and the rule is found by the matched route.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -120,9 +128,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // With each connection's address, for the login rate limiter.
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 #[derive(Debug, Serialize)]

@@ -29,7 +29,8 @@ pub use language::{detect_language, DetectedLanguage};
 pub use problem::{IngestError, Problem};
 pub use sms::{parse_sms, parse_subscription, SmsReport, Subscription};
 pub use submission::{
-    parse_submission, ReportSubmission, SubmissionError, SubmittedPlace, SubmittedSource,
+    parse_form_submission, parse_submission, ReportSubmission, SubmissionError, SubmittedPlace,
+    SubmittedSource,
 };
 pub use ucdp::parse_ucdp_ged;
 pub use webhook::{parse_any_webhook, parse_webhook, GatewayKind, InboundSms, WebhookError};

@@ -172,6 +172,123 @@ pub fn parse_submission(bytes: &[u8]) -> Result<ReportSubmission, SubmissionErro
     check(wire)
 }
 
+/// Fields of the web report form that carry no report content: the form's CSRF token and the
+/// submission id that makes a resubmitted form one report.
+const FORM_HOUSEKEEPING: &[&str] = &["_csrf", "submission"];
+
+/// Parses and checks the monitors' web form (`application/x-www-form-urlencoded`): `text`,
+/// `place` (a name), `lat` and `lon` (decimal degrees), `observed_at` (an RFC 3339 time, or a
+/// browser's `YYYY-MM-DDTHH:MM` or `YYYY-MM-DD`, taken as UTC). Empty fields count as absent;
+/// the checks are those of [`parse_submission`], with paths naming the form's fields.
+pub fn parse_form_submission(bytes: &[u8]) -> Result<ReportSubmission, SubmissionError> {
+    if bytes.len() > MAX_SUBMISSION_BYTES {
+        return Err(SubmissionError::body(
+            "body_too_large",
+            format!(
+                "the form is {} bytes; at most {MAX_SUBMISSION_BYTES} are accepted",
+                bytes.len()
+            ),
+        ));
+    }
+    let mut text = None;
+    let (mut place, mut lat, mut lon, mut observed_at) = (None, None, None, None);
+    for piece in bytes
+        .split(|&b| b == b'&')
+        .filter(|piece| !piece.is_empty())
+    {
+        let (name, value) = match piece.iter().position(|&b| b == b'=') {
+            Some(at) => (&piece[..at], &piece[at + 1..]),
+            None => (piece, &[][..]),
+        };
+        let name = crate::webhook::decode_component(name).ok_or_else(|| {
+            SubmissionError::body(
+                "invalid_encoding",
+                "a field name is not UTF-8; send the form again",
+            )
+        })?;
+        let value = crate::webhook::decode_component(value).ok_or_else(|| {
+            SubmissionError::at(
+                "invalid_encoding",
+                &name,
+                "is not UTF-8; send the form again",
+            )
+        })?;
+        let slot =
+            match name.as_str() {
+                "text" => &mut text,
+                "place" => &mut place,
+                "lat" => &mut lat,
+                "lon" => &mut lon,
+                "observed_at" => &mut observed_at,
+                other if FORM_HOUSEKEEPING.contains(&other) => continue,
+                other => return Err(SubmissionError::at(
+                    "unknown_field",
+                    other,
+                    "is not a field of the report form; send text, place, lat, lon, observed_at",
+                )),
+            };
+        if slot.is_some() {
+            return Err(SubmissionError::at(
+                "duplicate_field",
+                &name,
+                "appears more than once; send each field once",
+            ));
+        }
+        *slot = Some(value);
+    }
+    let present = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
+    let degrees = |field: &str, value: Option<String>| {
+        present(value)
+            .map(|raw| {
+                raw.trim().parse::<f64>().map_err(|_| {
+                    SubmissionError::at(
+                        "invalid_field",
+                        field,
+                        format!("{raw:?} is not a number of decimal degrees, e.g. 4.85"),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let (lat, lon) = (degrees("lat", lat)?, degrees("lon", lon)?);
+    let place = present(place);
+    let wire = Wire {
+        text: text.ok_or_else(|| {
+            SubmissionError::at("missing_field", "text", "is missing; write what was seen")
+        })?,
+        place: (place.is_some() || lat.is_some() || lon.is_some()).then_some(WirePlace {
+            name: place,
+            lat,
+            lon,
+        }),
+        observed_at: present(observed_at).map(|raw| browser_time(raw.trim())),
+        language: None,
+        tlp: None,
+        credibility: None,
+        source: Some(WireSource {
+            contact: None,
+            channel: Some("web_form".to_string()),
+        }),
+        external_id: None,
+    };
+    check(wire)
+}
+
+/// A browser's `datetime-local` (`2024-05-01T06:30`) or `date` value as RFC 3339 in UTC;
+/// anything else is passed on as it is, for the RFC 3339 check to judge.
+fn browser_time(raw: &str) -> String {
+    let digits_at = |positions: &[usize]| {
+        positions
+            .iter()
+            .all(|&i| raw.as_bytes().get(i).is_some_and(u8::is_ascii_digit))
+    };
+    match raw.len() {
+        10 if digits_at(&[0, 1, 2, 3, 5, 6, 8, 9]) => format!("{raw}T00:00:00Z"),
+        16 if digits_at(&[0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15]) => format!("{raw}:00Z"),
+        _ => raw.to_string(),
+    }
+}
+
 fn check(wire: Wire) -> Result<ReportSubmission, SubmissionError> {
     let text = wire.text.trim();
     if text.is_empty() {
@@ -466,6 +583,54 @@ fn without_location(error: &serde_json::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_web_form_reads_like_the_json_api() {
+        let form = b"_csrf=abc&submission=s1&text=Armed+men+at+the+%C3%A9cole&place=Bor&lat=6.2&lon=31.56&observed_at=2024-05-01T06%3A30";
+        let submission = parse_form_submission(form).unwrap();
+        assert_eq!(submission.text, "Armed men at the \u{e9}cole");
+        let place = submission.place.unwrap();
+        assert_eq!(place.name.as_deref(), Some("Bor"));
+        assert_eq!(place.point, Some((6.2, 31.56)));
+        assert_eq!(
+            submission.observed_at,
+            Some(time::macros::datetime!(2024-05-01 6:30 UTC))
+        );
+        assert_eq!(submission.source.unwrap().channel, Channel::WebForm);
+        // Empty optional fields are absent, not errors.
+        let bare = parse_form_submission(b"text=Shots&place=&lat=&lon=&observed_at=").unwrap();
+        assert_eq!(bare.place, None);
+        assert_eq!(bare.observed_at, None);
+        assert_eq!(
+            parse_form_submission(b"text=x&observed_at=2024-05-01")
+                .unwrap()
+                .observed_at,
+            Some(time::macros::datetime!(2024-05-01 0:00 UTC))
+        );
+    }
+
+    #[test]
+    fn the_web_form_names_the_field_at_fault() {
+        for (form, code, field) in [
+            (&b"place=Bor"[..], "missing_field", "text"),
+            (b"text=%20%20", "empty_text", "text"),
+            (b"text=x&lat=north&lon=3", "invalid_field", "lat"),
+            (b"text=x&lat=4", "invalid_coordinates", "place"),
+            (b"text=x&lat=95&lon=3", "invalid_coordinates", "place.lat"),
+            (b"text=x&text=y", "duplicate_field", "text"),
+            (b"text=x&phone=123", "unknown_field", "phone"),
+            (b"text=%FF", "invalid_encoding", "text"),
+            (
+                b"text=x&observed_at=yesterday",
+                "invalid_field",
+                "observed_at",
+            ),
+        ] {
+            let error = parse_form_submission(form).unwrap_err();
+            assert_eq!(error.code, code, "{error}");
+            assert_eq!(error.path.as_deref(), Some(field), "{error}");
+        }
+    }
     use time::macros::datetime;
 
     fn code(body: &str) -> &'static str {

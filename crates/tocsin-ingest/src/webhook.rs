@@ -366,7 +366,7 @@ impl Fields {
 }
 
 /// `+` is a space in form encoding; then `%XX` escapes are decoded to bytes.
-fn decode_component(raw: &[u8]) -> Option<String> {
+pub(crate) fn decode_component(raw: &[u8]) -> Option<String> {
     let spaced: Vec<u8> = raw
         .iter()
         .map(|&b| if b == b'+' { b' ' } else { b })

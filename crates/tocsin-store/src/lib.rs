@@ -18,9 +18,11 @@ mod error;
 mod export;
 mod group_commit;
 mod intake;
+mod map;
 mod reports;
 mod responses;
 mod risk;
+mod sessions;
 mod situations;
 pub mod vault;
 
@@ -43,9 +45,11 @@ pub use datasets::{CountryYearImport, ImportOutcome, StructuralSummary};
 pub use error::StoreError;
 pub use export::{ExportError, ExportRow};
 pub use intake::{Accepted, Delivery, InboxEntry, InboxState, NewReport, PlaceInput, Received};
+pub use map::{MapCell, MapQuery};
 pub use reports::{Grade, ManualPlace, ReportFilter, ReportView, MAX_PAGE};
 pub use responses::{IndicatorObservation, ResponseFields, ResponseRecord};
 pub use risk::RiskAssessmentMeta;
+pub use sessions::LiveSession;
 pub use situations::SituationRow;
 pub use vault::{Vault, VaultError};
 

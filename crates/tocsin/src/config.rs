@@ -36,6 +36,7 @@ struct FileConfig {
     sms_gateway_token: Option<String>,
     webhook_secret: Option<String>,
     public_url: Option<String>,
+    secure_cookies: Option<bool>,
 }
 
 /// Where a setting's value came from.
@@ -79,6 +80,8 @@ pub struct Settings {
     pub community_templates: Option<PathBuf>,
     /// Where alerts leave by email, SMS and webhook (secrets: never printed).
     pub channels: tocsin_app::ChannelSettings,
+    /// Mark the web session cookie `Secure` (HTTPS only); off only for plain HTTP on loopback.
+    pub secure_cookies: Setting<bool>,
 }
 
 /// Picks the first value present, in order of precedence, and notes its origin.
@@ -148,7 +151,7 @@ impl Settings {
             Ok(text) => {
                 let parsed: FileConfig = toml::from_str(&text).with_context(|| {
                     format!(
-                        "configuration file {} is not valid (allowed keys: database_url, listen, catalogue, stage_params, source_key_file, gazetteer, twilio_secret, smssync_secret, alert_rules, community_templates, smtp_url, alert_email_from, sms_gateway_url, sms_gateway_token, webhook_secret, public_url)",
+                        "configuration file {} is not valid (allowed keys: database_url, listen, catalogue, stage_params, source_key_file, gazetteer, twilio_secret, smssync_secret, alert_rules, community_templates, smtp_url, alert_email_from, sms_gateway_url, sms_gateway_token, webhook_secret, public_url, secure_cookies)",
                         config_file.value.display()
                     )
                 })?;
@@ -226,6 +229,14 @@ impl Settings {
                     .join("datasets/geo/geonames_cities15000.json")
             },
         );
+        let secure_cookies_env = env("TOCSIN_SECURE_COOKIES")
+            .map(|text| match text.as_str() {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                _ => bail!("TOCSIN_SECURE_COOKIES={text:?} must be true or false"),
+            })
+            .transpose()?;
+        let secure_cookies = pick(None, secure_cookies_env, file.secure_cookies, || true);
         Ok(Settings {
             data_dir,
             config_file,
@@ -252,6 +263,7 @@ impl Settings {
                 webhook_secret: env("TOCSIN_WEBHOOK_SECRET").or(file.webhook_secret),
                 public_url: env("TOCSIN_PUBLIC_URL").or(file.public_url),
             },
+            secure_cookies,
         })
     }
 
@@ -328,7 +340,11 @@ pub fn commented_default_file(data_dir: &Path) -> String {
          # sms_gateway_url = \"https://sms.example.org/send\"\n\
          # sms_gateway_token = \"...\"\n\
          # webhook_secret = \"...\"\n\
-         # public_url = \"https://tocsin.example.org\"\n",
+         # public_url = \"https://tocsin.example.org\"\n\
+         \n\
+         # The web session cookie is sent over HTTPS only. Set to false only to use the\n\
+         # pages over plain HTTP on loopback (127.0.0.1), e.g. for a trial.\n\
+         # secure_cookies = true\n",
         sqlite_url(data_dir),
         data_dir.join("source.key").display(),
         data_dir.join("datasets/geo/geonames_cities15000.json").display(),

@@ -11,6 +11,7 @@ use tower::ServiceExt;
 mod alerts;
 mod assessment;
 mod toolbox;
+mod web;
 
 async fn store(dir: &tempfile::TempDir) -> Store {
     let url = format!("sqlite://{}", dir.path().join("t.db").display());

@@ -635,6 +635,8 @@ contract!(
 mod accounts;
 mod alerts;
 mod assessment;
+mod map;
 mod reports;
+mod sessions;
 // After the macro, so the module can use it.
 mod responses;

@@ -167,6 +167,7 @@ struct ConfigView {
     database_url: Setting<String>,
     listen: Setting<String>,
     catalogue: Setting<String>,
+    secure_cookies: Setting<bool>,
 }
 
 fn show_config(settings: &Settings, json: bool) -> anyhow::Result<Outcome> {
@@ -196,6 +197,7 @@ fn show_config(settings: &Settings, json: bool) -> anyhow::Result<Outcome> {
                 .map_or_else(|| "built-in".to_string(), |p| p.display().to_string()),
             origin: settings.catalogue.origin,
         },
+        secure_cookies: settings.secure_cookies.clone(),
     };
     emit(json, &view, |v| {
         let origin = |o| {
@@ -205,12 +207,13 @@ fn show_config(settings: &Settings, json: bool) -> anyhow::Result<Outcome> {
                 .unwrap_or_default()
         };
         format!(
-            "data_dir     {}  ({})\nconfig_file  {}  ({}{})\ndatabase_url {}  ({})\nlisten       {}  ({})\ncatalogue    {}  ({})",
+            "data_dir     {}  ({})\nconfig_file  {}  ({}{})\ndatabase_url {}  ({})\nlisten       {}  ({})\ncatalogue    {}  ({})\nsecure_cookies {}  ({})",
             v.data_dir.value, origin(v.data_dir.origin),
             v.config_file.value, origin(v.config_file.origin), if v.config_file_found { "" } else { ", not present" },
             v.database_url.value, origin(v.database_url.origin),
             v.listen.value, origin(v.listen.origin),
             v.catalogue.value, origin(v.catalogue.origin),
+            v.secure_cookies.value, origin(v.secure_cookies.origin),
         )
     })?;
     Ok(Outcome::Success)

@@ -43,6 +43,9 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Outcome> {
     tracing::info!(%address, "tocsin serving");
     let assessments = tocsin_app::Assessments::new(store.clone(), catalogue.clone(), params);
     let sweeper = tokio::spawn(sweep(assessments.clone()));
+    if !settings.secure_cookies.value && !address.ip().is_loopback() {
+        tracing::warn!(%address, "secure_cookies is off on a non-loopback address: session cookies travel in clear text");
+    }
     tocsin_http::serve(
         listener,
         AppState {
@@ -52,6 +55,10 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Outcome> {
             accounts: tocsin_app::Accounts::new(store.clone()),
             assessments,
             alerts,
+            web: tocsin_http::web::Web::new(tocsin_http::web::WebSettings {
+                secure_cookies: settings.secure_cookies.value,
+                ..Default::default()
+            }),
         },
         shutdown,
     )

@@ -14,6 +14,7 @@ mod intake;
 mod risk;
 mod serve;
 mod toolbox;
+mod web;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,107 @@
+//! The web application end to end in real headless Chromium against a real `tocsin serve` on
+//! loopback with a fresh data directory: `web/e2e/flow.mjs` (playwright-core driving Debian's
+//! chromium) signs in as a monitor, sends a report from the form, signs in as an analyst,
+//! places and verifies it, and finds its marker on the situation map. Screenshots land in
+//! `target/screenshots/`.
+//!
+//! `scripts/test` installs chromium and the npm packages and sets `TOCSIN_TEST_CHROMIUM=1`;
+//! without that variable (a bare `cargo test` on a machine without a browser) this test
+//! says it did not run and passes. With it, a missing browser or any failed step fails it.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use crate::serve::start_server;
+use crate::{run, Sandbox};
+
+const PASSWORD: &str = "correct horse battery";
+
+fn repository() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Stops the server even when the test fails half-way.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn add_user(sandbox: &Sandbox, name: &str, role: &str) {
+    let output = sandbox
+        .tocsin()
+        .args(["users", "add", name, "--role", role, "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "could not add {name}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn a_report_goes_from_the_monitor_form_to_the_situation_map_in_chromium() {
+    if std::env::var_os("TOCSIN_TEST_CHROMIUM").is_none() {
+        eprintln!(
+            "NOT RUN: set TOCSIN_TEST_CHROMIUM=1 to drive Chromium (scripts/test installs it and does)"
+        );
+        return;
+    }
+    let sandbox = Sandbox::create();
+    let (code, _, err) = run(sandbox.tocsin().arg("init"));
+    assert_eq!(code, 0, "{err}");
+    add_user(&sandbox, "mo", "monitor");
+    add_user(&sandbox, "amina", "analyst");
+    // Plain HTTP on loopback: the session cookie cannot be Secure here.
+    let (child, address) = start_server(
+        Command::new(assert_cmd::cargo::cargo_bin("tocsin"))
+            .env("TOCSIN_DATA_DIR", sandbox.data_dir())
+            .env_remove("TOCSIN_DATABASE_URL")
+            .env_remove("TOCSIN_CONFIG")
+            .env("TOCSIN_SECURE_COOKIES", "false")
+            .stderr(Stdio::null()),
+    );
+    let server = Server(child);
+    let screenshots = repository().join("target/screenshots");
+    // So that only this run's pictures are checked below.
+    let _ = std::fs::remove_dir_all(&screenshots);
+    let output = Command::new("node")
+        .arg(repository().join("web/e2e/flow.mjs"))
+        .env("TOCSIN_URL", format!("http://{address}"))
+        .env("TOCSIN_E2E_MONITOR", "mo")
+        .env("TOCSIN_E2E_ANALYST", "amina")
+        .env("TOCSIN_E2E_PASSWORD", PASSWORD)
+        .env("TOCSIN_E2E_SCREENSHOTS", &screenshots)
+        .output()
+        .expect("node runs (scripts/test installs the npm packages with npm ci --prefix web)");
+    drop(server);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "the browser flow failed (screenshots in {}):\n{stdout}\n{stderr}",
+        screenshots.display()
+    );
+    assert!(stdout.contains("e2e ok: report 1 sent, placed, verified and on the map"));
+    for shot in [
+        "1-monitor-form",
+        "2-monitor-sent",
+        "3-analyst-dashboard",
+        "4-analyst-inbox",
+        "5-analyst-situation-map",
+    ] {
+        let path = screenshots.join(format!("{shot}.png"));
+        let bytes = std::fs::read(&path).unwrap_or_else(|_| panic!("no {}", path.display()));
+        assert!(
+            bytes.starts_with(b"\x89PNG"),
+            "{} is not a PNG",
+            path.display()
+        );
+    }
+}
