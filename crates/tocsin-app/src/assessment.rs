@@ -146,6 +146,8 @@ pub struct AssessmentView {
     pub assessment: Assessment,
     /// The stage change this assessment stored, if it was one.
     pub stored_change: Option<TransitionRecord>,
+    /// Alerts the stored change raised (by the alert rules in force).
+    pub alerts_raised: Vec<i64>,
     /// Items of evidence from reports above the reader's clearance: counted, not listed.
     pub withheld_items: usize,
     /// The structural forecast used, if any.
@@ -201,6 +203,8 @@ pub struct Assessments {
     store: Store,
     catalogue: Arc<Catalogue>,
     params: Params,
+    /// Where a stored stage change is signalled, when alerts are in use.
+    alerts: Option<crate::Alerts>,
 }
 
 impl Assessments {
@@ -209,7 +213,14 @@ impl Assessments {
             store,
             catalogue,
             params,
+            alerts: None,
         }
+    }
+
+    /// Signals every stored stage change to `alerts`, whose rules decide whom to warn.
+    pub fn with_alerts(mut self, alerts: crate::Alerts) -> Assessments {
+        self.alerts = Some(alerts);
+        self
     }
 
     pub fn params(&self) -> &Params {
@@ -354,6 +365,39 @@ impl Assessments {
             None
         };
 
+        // A stored change is signalled before anything is cut for this reader: the alert's
+        // own marking is the strictest of the evidence behind it, and each recipient is told
+        // what their clearance allows.
+        let mut alerts_raised = Vec::new();
+        if let (Some(change), Some(alerts)) = (&stored_change, &self.alerts) {
+            let marking = if rows.is_empty() {
+                Tlp::Amber
+            } else {
+                Tlp::strictest(rows.iter().map(|row| row.tlp.parse().unwrap_or(Tlp::Red)))
+            };
+            let signal = tocsin_alerts::AlertSignal::StageChanged {
+                situation: situation.clone(),
+                from: Stage::try_from(change.from_stage).ok(),
+                to: Stage::try_from(change.to_stage).ok(),
+                score: (assessment.score / 3.0).clamp(0.0, 1.0),
+                drivers: assessment
+                    .drivers
+                    .iter()
+                    .take(5)
+                    .map(|driver| format!("{} {}", driver.line, driver.label))
+                    .collect(),
+                tlp: marking,
+            };
+            match alerts.raise(&signal, now).await {
+                Ok(ids) => alerts_raised = ids,
+                // The change is stored; the next sweep's tick cannot re-raise it, so say so
+                // loudly. The stage history still shows the change.
+                Err(error) => {
+                    tracing::error!(%situation, %error, "a stage change could not raise its alert")
+                }
+            }
+        }
+
         // What the reader may not see is counted, not listed.
         let mut withheld_items = 0;
         for driver in &mut assessment.drivers {
@@ -372,6 +416,7 @@ impl Assessments {
             situation: situation.clone(),
             assessment,
             stored_change,
+            alerts_raised,
             withheld_items,
             structural,
         })

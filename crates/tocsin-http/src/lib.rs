@@ -49,6 +49,13 @@ impl AppState {
     /// A state with the built-in catalogue.
     pub fn new(store: Store, intake: Intake) -> AppState {
         let catalogue = Arc::new(Catalogue::embedded().clone());
+        let alerts = Alerts::new(
+            store.clone(),
+            Arc::new(tocsin_alerts::Rules::embedded()),
+            tocsin_app::ChannelSettings::default(),
+            tocsin_app::RetryPolicy::default(),
+        )
+        .expect("the default channel settings are valid");
         AppState {
             store: store.clone(),
             catalogue: catalogue.clone(),
@@ -58,14 +65,9 @@ impl AppState {
                 store.clone(),
                 catalogue,
                 tocsin_stage::Params::embedded(),
-            ),
-            alerts: Alerts::new(
-                store.clone(),
-                Arc::new(tocsin_alerts::Rules::embedded()),
-                tocsin_app::ChannelSettings::default(),
-                tocsin_app::RetryPolicy::default(),
             )
-            .expect("the default channel settings are valid"),
+            .with_alerts(alerts.clone()),
+            alerts,
             web: web::Web::new(web::WebSettings::default()),
         }
     }

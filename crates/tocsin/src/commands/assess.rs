@@ -207,7 +207,8 @@ pub(super) async fn service(settings: &Settings) -> anyhow::Result<Assessments> 
     let store = super::open_store(settings).await?;
     let catalogue = super::load_catalogue(settings)?;
     let params = load_params(settings.stage_params.value.as_deref())?;
-    Ok(Assessments::new(store, catalogue, params))
+    let alerts = super::alerts::service_over(store.clone(), settings)?;
+    Ok(Assessments::new(store, catalogue, params).with_alerts(alerts))
 }
 
 fn stage_text(level: u8) -> String {

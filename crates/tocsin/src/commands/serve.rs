@@ -41,7 +41,8 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Outcome> {
     // Printed on stdout so scripts (and tests using port 0) learn the address.
     println!("listening on http://{address}");
     tracing::info!(%address, "tocsin serving");
-    let assessments = tocsin_app::Assessments::new(store.clone(), catalogue.clone(), params);
+    let assessments = tocsin_app::Assessments::new(store.clone(), catalogue.clone(), params)
+        .with_alerts(alerts.clone());
     let sweeper = tokio::spawn(sweep(assessments.clone()));
     if !settings.secure_cookies.value && !address.ip().is_loopback() {
         tracing::warn!(%address, "secure_cookies is off on a non-loopback address: session cookies travel in clear text");
