@@ -17,7 +17,7 @@ use tocsin_store::ReportFilter;
 use super::layout::Layout;
 use super::{render, PageError, SessionCsrf};
 use crate::access;
-use crate::AppState;
+use crate::{ApiError, AppState};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -166,6 +166,83 @@ fn trend(by_year: &BTreeMap<i32, f64>) -> Option<Trend> {
     })
 }
 
+/// The stage engine's view of a situation: where it stands now, how it got there, and the 14
+/// risk factors.
+struct AssessmentSection {
+    stage: String,
+    score: String,
+    explanation: Vec<String>,
+    /// Stored stage changes, newest first: (assessed at, from, to, score).
+    timeline: Vec<(String, String, String, String)>,
+    /// (factor, name, judgment or "not judged", indicators seen on reports).
+    factors: Vec<(u8, String, String, usize)>,
+}
+
+fn stage_words(level: u8) -> String {
+    match tocsin_domain::Stage::try_from(level) {
+        Ok(stage) => stage.to_string(),
+        Err(_) => "no elevated concern".to_string(),
+    }
+}
+
+async fn assessment_section(
+    state: &AppState,
+    who: &Principal,
+    id: &SituationId,
+) -> Result<AssessmentSection, PageError> {
+    let now = time::OffsetDateTime::now_utc();
+    let view = state
+        .assessments
+        .assess(id, None, who.clearance, &who.username, now)
+        .await
+        .map_err(ApiError::from)?;
+    let timeline = state
+        .assessments
+        .history(id, who.clearance)
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .map(|change| {
+            (
+                change
+                    .assessed_at
+                    .chars()
+                    .take(16)
+                    .collect::<String>()
+                    .replace('T', " "),
+                stage_words(change.from_stage),
+                stage_words(change.to_stage),
+                format!("{:.2}", change.score),
+            )
+        })
+        .collect();
+    let board = state
+        .assessments
+        .board(id, now)
+        .await
+        .map_err(ApiError::from)?;
+    let factors = board
+        .factors
+        .into_iter()
+        .map(|row| {
+            let judgment = row.judgment.map_or("not judged".to_string(), |j| {
+                format!(
+                    "{} ({}, {} confidence) by {}",
+                    j.fields.status, j.fields.trend, j.fields.confidence, j.actor
+                )
+            });
+            (row.factor, row.name, judgment, row.observations.len())
+        })
+        .collect();
+    Ok(AssessmentSection {
+        stage: stage_words(view.assessment.level()),
+        score: format!("{:.2}", view.assessment.score),
+        explanation: view.assessment.explanation.clone(),
+        timeline,
+        factors,
+    })
+}
+
 /// A report as the situation page lists it.
 struct ReportLine {
     id: i64,
@@ -206,6 +283,8 @@ struct SituationPage {
     chart_width: f64,
     chart_height: f64,
     chart_pad: f64,
+    /// `None`: this role may not read assessments (the section is left out).
+    assessment: Option<AssessmentSection>,
     /// `None`: this role may not read reports (the section is left out).
     reports: Option<Vec<ReportLine>>,
     /// `None`: this role may not read recommendations and measures. Each is worked out on
@@ -273,10 +352,17 @@ async fn situation(
     } else {
         None
     };
+    let assessment = if access::allows(who.role, &Method::GET, "/api/v1/situations/{id}/assessment")
+    {
+        Some(assessment_section(&state, &who, &id).await?)
+    } else {
+        None
+    };
     let name = name.unwrap_or_else(|| id.to_string());
     Ok(render(
         StatusCode::OK,
         &SituationPage {
+            assessment,
             layout: Layout::new(name.clone(), "", &who, csrf.as_ref().map(|c| &c.0)),
             id: id.to_string(),
             name,

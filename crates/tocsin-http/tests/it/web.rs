@@ -851,8 +851,54 @@ async fn pages_show_stored_risk_and_only_the_sections_a_role_may_read() {
     }
     assert!(page.body.contains("Stage timeline"));
     assert!(page.body.contains("Risk-factor board"));
+    // The stored forecast (12%) is elevated structural risk: stage 1, stored as a change.
+    assert!(
+        page.body.contains("Stage: stage 1 (risk factors)"),
+        "{}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains("<td>no elevated concern</td><td>stage 1 (risk factors)</td>"));
     assert!(page.body.contains("data-kind=\"reports\""));
     assert!(page.body.contains("Responses under way"));
+    // Two factors judged present: the page shows the judgments, the new stage and its change.
+    let assessments = state.assessments.clone();
+    let ssd = tocsin_domain::SituationId::parse("SSD").unwrap();
+    for factor in ["7", "8"] {
+        let input = tocsin_app::assessment::JudgmentInput {
+            status: "present".into(),
+            trend: Some("rising".into()),
+            confidence: Some("high".into()),
+            ..Default::default()
+        };
+        assessments
+            .judge(
+                &ssd,
+                factor,
+                &input,
+                "amina",
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
+            .unwrap();
+    }
+    let page = analyst.get(&state, "/situations/SSD").await;
+    assert!(
+        page.body
+            .contains("Stage: stage 2 (crisis and mobilisation)"),
+        "{}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains("present (rising, high confidence) by amina"));
+    assert!(
+        page.body
+            .contains("<td>stage 1 (risk factors)</td><td>stage 2 (crisis and mobilisation)</td>"),
+        "{}",
+        page.body
+    );
     // A source handler reads the reports but not the prevention plans.
     add_user(&store, "sh", Role::SourceHandler).await;
     let handler = Browser::sign_in(&state, "sh").await;
@@ -860,17 +906,18 @@ async fn pages_show_stored_risk_and_only_the_sections_a_role_may_read() {
     assert!(page.body.contains("data-kind=\"reports\""));
     assert!(!page.body.contains("Responses under way"));
 
-    // A focal point sees prevention but not the reports (no report has been coded, so no
-    // stage to recommend for: the page says so); a monitor neither.
+    // A focal point sees the assessment and prevention (tools for the assessed stage 2) but
+    // not the reports; a monitor none of them.
     let focal = Browser::sign_in(&state, "fp").await;
     let page = focal.get(&state, "/situations/SSD").await;
+    assert!(page.body.contains("Risk-factor board"));
     assert!(page.body.contains("Recommended tools"), "{}", page.body);
-    assert!(page.body.contains("No recommendation yet"), "{}", page.body);
     assert!(page.body.contains("Responses under way"));
     assert!(!page.body.contains("data-kind=\"reports\""));
     let monitor = Browser::sign_in(&state, "mo").await;
     let page = monitor.get(&state, "/situations/SSD").await;
     assert!(!page.body.contains("Recommended tools") && !page.body.contains("Recent reports"));
+    assert!(!page.body.contains("Risk-factor board"));
     // The monitor's menu leads only where a monitor may go.
     assert!(page.body.contains("href=\"/report\""));
     assert!(!page.body.contains("href=\"/reports\""));
