@@ -138,8 +138,21 @@ try {
   await page.locator('#map[data-idle=true]').waitFor({ timeout: 15000 });
   const drawn = Date.now() - started;
   await shot('5-analyst-situation-map');
+
+  step = 'analyst acknowledges an alert';
+  await page.goto(`${base}/alerts`);
+  const alertRow = page.locator('#alerts tbody tr').first();
+  await alertRow.waitFor();
+  await shot('6-analyst-alerts');
+  await Promise.all([
+    page.waitForNavigation(),
+    alertRow.locator('button', { hasText: 'Acknowledge' }).click(),
+  ]);
+  const alertState = await page.locator('#alerts tbody tr').first().locator('td.state').textContent();
+  expect(alertState.includes('acknowledged'), `the alert reads acknowledged: ${alertState}`);
+  await shot('7-analyst-alert-acknowledged');
   expect(problems.length === 0, `the pages reported errors:\n${problems.join('\n')}`);
-  console.log(`e2e ok: report ${id} sent, placed, verified and on the map (map data in ${usable} ms, drawn in ${drawn} ms)`);
+  console.log(`e2e ok: report ${id} sent, placed, verified and on the map (map data in ${usable} ms, drawn in ${drawn} ms); alert acknowledged`);
 } catch (error) {
   await shot(`failed-${step.replace(/\W+/g, '-')}`).catch(() => {});
   console.error(`e2e failed at "${step}": ${error.message}`);

@@ -312,6 +312,8 @@ pub const RULES: &[Rule] = &[
     rule(Method::POST, "/reports/bulk", Access::Roles(&[Analyst])),
     rule(Method::GET, "/report", Access::Roles(REPORTERS)),
     rule(Method::POST, "/report", Access::Roles(REPORTERS)),
+    rule(Method::GET, "/alerts", Access::Roles(EVERYONE)),
+    rule(Method::POST, "/alerts/{id}/ack", Access::Roles(EVERYONE)),
     rule(Method::GET, "/admin/users", Access::Roles(&[Admin])),
     rule(Method::POST, "/admin/users", Access::Roles(&[Admin])),
     rule(

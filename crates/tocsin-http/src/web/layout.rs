@@ -32,6 +32,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/", "Dashboard"),
     ("/reports", "Reports inbox"),
     ("/report", "Send a report"),
+    ("/alerts", "Alerts"),
     ("/admin/users", "Users"),
 ];
 

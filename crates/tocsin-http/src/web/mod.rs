@@ -12,6 +12,7 @@
 //! binary (`assets.rs`), so the server works with no internet.
 
 mod admin;
+mod alerts;
 pub mod assets;
 mod form;
 mod inbox;
@@ -236,5 +237,6 @@ pub fn routes() -> Router<AppState> {
         .merge(inbox::routes())
         .merge(form::routes())
         .merge(admin::routes())
+        .merge(alerts::routes())
         .merge(assets::routes())
 }

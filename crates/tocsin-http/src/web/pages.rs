@@ -71,6 +71,8 @@ struct DashboardPage {
     /// "Data year 2024, onsets 2025–2026, model ewp-enet 1.0, stored …", when one exists.
     forecast_label: Option<String>,
     rows: Vec<RankedRow>,
+    /// The newest alerts sent to the user, cut to their clearance.
+    alerts: Vec<tocsin_app::alerts::AlertShown>,
 }
 
 async fn dashboard(
@@ -113,6 +115,14 @@ async fn dashboard(
             layout,
             forecast_label,
             rows,
+            alerts: state
+                .alerts
+                .inbox(&who)
+                .await
+                .map_err(ApiError::from)?
+                .into_iter()
+                .take(5)
+                .collect(),
         },
     ))
 }

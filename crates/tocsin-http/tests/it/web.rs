@@ -824,7 +824,7 @@ async fn pages_show_stored_risk_and_only_the_sections_a_role_may_read() {
     // Nothing stored yet: the dashboard says so and does not invent alerts or a map.
     let empty = analyst.get(&state, "/").await;
     assert!(empty.body.contains("No risk forecast is stored yet"));
-    assert!(empty.body.contains("Alerts are not available yet"));
+    assert!(empty.body.contains("No alert has been sent to you"));
     assert!(!empty.body.contains("id=\"map\""));
 
     store_forecast(&store, 2022, 0.05).await;

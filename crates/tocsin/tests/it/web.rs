@@ -1,7 +1,8 @@
 //! The web application end to end in real headless Chromium against a real `tocsin serve` on
 //! loopback with a fresh data directory: `web/e2e/flow.mjs` (playwright-core driving Debian's
 //! chromium) signs in as a monitor, sends a report from the form, signs in as an analyst,
-//! places and verifies it, and finds its marker on the situation map. Screenshots land in
+//! places and verifies it, finds its marker on the situation map, and acknowledges an alert
+//! sent to their unit. Screenshots land in
 //! `target/screenshots/`.
 //!
 //! `scripts/test` installs chromium and the npm packages and sets `TOCSIN_TEST_CHROMIUM=1`;
@@ -57,6 +58,23 @@ fn a_report_goes_from_the_monitor_form_to_the_situation_map_in_chromium() {
     assert_eq!(code, 0, "{err}");
     add_user(&sandbox, "mo", "monitor");
     add_user(&sandbox, "amina", "analyst");
+    // An alert for the analyst: their unit answers for South Sudan, whose stage went to 3.
+    for args in [
+        vec!["units", "add", "ssd-desk", "--kind", "department"],
+        vec!["units", "area", "ssd-desk", "SSD"],
+        vec!["units", "member", "ssd-desk", "amina"],
+    ] {
+        let (code, _, err) = run(sandbox.tocsin().args(&args));
+        assert_eq!(code, 0, "{args:?}: {err}");
+    }
+    let signal = sandbox.dir.path().join("signal.json");
+    std::fs::write(
+        &signal,
+        r#"{"kind":"stage_changed","situation":"SSD","from":2,"to":3,"score":0.8,"drivers":["11.1 Violence against civilians"],"tlp":"TLP:AMBER"}"#,
+    )
+    .unwrap();
+    let (code, out, err) = run(sandbox.tocsin().args(["alerts", "raise"]).arg(&signal));
+    assert_eq!(code, 0, "{out}{err}");
     // Plain HTTP on loopback: the session cookie cannot be Secure here.
     let (child, address) = start_server(
         Command::new(assert_cmd::cargo::cargo_bin("tocsin"))
@@ -89,12 +107,17 @@ fn a_report_goes_from_the_monitor_form_to_the_situation_map_in_chromium() {
         screenshots.display()
     );
     assert!(stdout.contains("e2e ok: report 1 sent, placed, verified and on the map"));
+    assert!(stdout.contains("alert acknowledged"), "{stdout}");
+    let (_, listed, _) = run(sandbox.tocsin().args(["alerts", "list", "--json"]));
+    assert!(listed.contains("\"acknowledged_by\":\"amina\""), "{listed}");
     for shot in [
         "1-monitor-form",
         "2-monitor-sent",
         "3-analyst-dashboard",
         "4-analyst-inbox",
         "5-analyst-situation-map",
+        "6-analyst-alerts",
+        "7-analyst-alert-acknowledged",
     ] {
         let path = screenshots.join(format!("{shot}.png"));
         let bytes = std::fs::read(&path).unwrap_or_else(|_| panic!("no {}", path.display()));
