@@ -92,3 +92,33 @@ impl Store {
         .transpose()
     }
 }
+
+impl Store {
+    /// Every stored forecast, oldest first: its identity and its JSON. Briefs draw a country's
+    /// risk over the years from them.
+    pub async fn risk_assessments(&self) -> Result<Vec<(RiskAssessmentMeta, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, model, model_version, data_file, data_sha256, data_year, created_at, created_by, forecast_json \
+             FROM risk_assessments ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    RiskAssessmentMeta {
+                        id: row.try_get("id")?,
+                        model: row.try_get("model")?,
+                        model_version: row.try_get("model_version")?,
+                        data_file: row.try_get("data_file")?,
+                        data_sha256: row.try_get("data_sha256")?,
+                        data_year: row.try_get("data_year")?,
+                        created_at: row.try_get("created_at")?,
+                        created_by: row.try_get("created_by")?,
+                    },
+                    row.try_get("forecast_json")?,
+                ))
+            })
+            .collect()
+    }
+}

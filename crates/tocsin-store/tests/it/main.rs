@@ -637,3 +637,4 @@ mod assessment;
 mod reports;
 // After the macro, so the module can use it.
 mod responses;
+mod risk;
