@@ -50,6 +50,10 @@ impl AssessmentError {
         }
     }
 
+    pub(crate) fn from_store(error: StoreError) -> AssessmentError {
+        AssessmentError::store(error)
+    }
+
     fn store(error: StoreError) -> AssessmentError {
         match error {
             StoreError::NotFound { what } => AssessmentError {

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod assessment;
+pub mod brief;
 pub mod events;
 pub mod export;
 pub mod history;
@@ -15,6 +16,7 @@ pub mod prevention;
 
 pub use accounts::{token_hash, AccountError, Accounts, IssuedToken};
 pub use assessment::{AssessmentError, Assessments};
+pub use brief::Briefs;
 pub use events::{event_reports, import_events, EventImport};
 pub use export::{export_reports, ExportFormat};
 pub use intake::{GatewaySecrets, Intake, IntakeError, IntakeErrorKind, IntakeOutcome};

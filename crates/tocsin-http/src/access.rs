@@ -215,6 +215,17 @@ pub const RULES: &[Rule] = &[
         "/api/v1/users/{name}/tokens",
         Access::Roles(&[Admin]),
     ),
+    // Briefs, cut to the reader's role and clearance.
+    rule(
+        Method::GET,
+        "/api/v1/situations/{id}/brief",
+        Access::Roles(ASSESSMENT_READERS),
+    ),
+    rule(
+        Method::GET,
+        "/api/v1/briefs/parliament",
+        Access::Roles(EVERYONE),
+    ),
 ];
 
 /// The rule for a request, if any. HEAD is answered like GET.

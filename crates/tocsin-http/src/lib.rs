@@ -7,6 +7,7 @@
 pub mod access;
 mod accounts;
 mod assessment;
+mod brief;
 mod error;
 mod intake;
 mod reports;
@@ -63,6 +64,7 @@ pub fn app(state: AppState) -> Router {
         .merge(accounts::routes())
         .merge(toolbox::routes())
         .merge(assessment::routes())
+        .merge(brief::routes())
         // After routing, so unknown paths stay 404 and the rule is found by the matched route.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -9,6 +9,7 @@ use tocsin_store::{CountryYearImport, Store};
 use tower::ServiceExt;
 
 mod assessment;
+mod brief;
 mod toolbox;
 
 async fn store(dir: &tempfile::TempDir) -> Store {
