@@ -3,6 +3,7 @@
 
 mod assess;
 mod audit;
+mod brief;
 mod catalogue;
 mod data;
 mod import;
@@ -50,6 +51,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Assess(args) => assess::run(&settings, args, json).await,
         Command::Factors(command) => assess::factors(&settings, command, json).await,
         Command::Triggers(command) => assess::triggers(&settings, command, json).await,
+        Command::Brief(args) => brief::run(&settings, args, json).await,
     }
 }
 

@@ -9,6 +9,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("tocsin-toolbox", &["tocsin-domain"]),
     ("tocsin-risk", &["tocsin-domain"]),
     ("tocsin-stage", &["tocsin-domain"]),
+    ("tocsin-brief", &["tocsin-domain"]),
     ("tocsin-ingest", &["tocsin-domain"]),
     ("tocsin-geo", &["tocsin-domain"]),
     ("tocsin-store", &["tocsin-domain"]),
@@ -23,6 +24,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "tocsin-risk",
             "tocsin-stage",
             "tocsin-toolbox",
+            "tocsin-brief",
         ],
     ),
     (
@@ -36,6 +38,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "tocsin-stage",
             "tocsin-ingest",
             "tocsin-geo",
+            "tocsin-brief",
         ],
     ),
     (
@@ -51,6 +54,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "tocsin-store",
             "tocsin-datasets",
             "tocsin-http",
+            "tocsin-brief",
         ],
     ),
 ];
@@ -59,6 +63,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
 const IMPURE: &[&str] = &["tokio", "sqlx", "axum", "reqwest", "hyper", "mio"];
 const PURE: &[&str] = &[
     "tocsin-domain",
+    "tocsin-brief",
     "tocsin-toolbox",
     "tocsin-risk",
     "tocsin-stage",

@@ -4,6 +4,7 @@ mod analysts;
 mod architecture;
 mod assess;
 mod audit;
+mod brief;
 mod catalogue;
 mod config;
 mod data;
