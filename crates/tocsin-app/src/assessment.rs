@@ -50,6 +50,10 @@ impl AssessmentError {
         }
     }
 
+    pub(crate) fn from_store(error: StoreError) -> AssessmentError {
+        AssessmentError::store(error)
+    }
+
     fn store(error: StoreError) -> AssessmentError {
         match error {
             StoreError::NotFound { what } => AssessmentError {
@@ -461,7 +465,8 @@ impl Assessments {
     }
 
     /// Assesses, as of now, every situation with something to assess, storing each stage
-    /// change. Returns the changes stored.
+    /// change (which raises its alert) and signalling the triggers ahead. Returns the changes
+    /// stored.
     pub async fn assess_all(
         &self,
         recorder: &str,
@@ -477,6 +482,22 @@ impl Assessments {
             let view = self
                 .assess(&situation, None, Tlp::Red, recorder, now)
                 .await?;
+            // Triggers ahead are signalled too: the alert rules decide how near is near, and
+            // their repeat window keeps one trigger from warning the same people twice.
+            if let Some(alerts) = &self.alerts {
+                for near in &view.assessment.upcoming {
+                    let signal = tocsin_alerts::AlertSignal::TriggerNear {
+                        situation: situation.clone(),
+                        trigger: near.trigger.name.clone(),
+                        date: near.trigger.date,
+                        // Analysts' calendars are the organisation's own.
+                        tlp: Tlp::Amber,
+                    };
+                    if let Err(error) = alerts.raise(&signal, now).await {
+                        tracing::error!(%situation, %error, "a trigger ahead could not raise its alert");
+                    }
+                }
+            }
             if let Some(change) = view.stored_change {
                 changes.push(change);
             }

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod assessment;
+pub mod brief;
 pub mod events;
 pub mod export;
 pub mod history;
@@ -19,6 +20,7 @@ pub use alerts::{
     AlertError, AlertErrorKind, Alerts, ChannelSettings, RetryPolicy, TickReport, Viewer,
 };
 pub use assessment::{AssessmentError, Assessments};
+pub use brief::Briefs;
 pub use events::{event_reports, import_events, EventImport};
 pub use export::{export_reports, ExportFormat};
 pub use intake::{GatewaySecrets, Intake, IntakeError, IntakeErrorKind, IntakeOutcome, SmsOutcome};

@@ -326,6 +326,17 @@ pub const RULES: &[Rule] = &[
         "/admin/users/{name}/disabled",
         Access::Roles(&[Admin]),
     ),
+    // Briefs, cut to the reader's role and clearance.
+    rule(
+        Method::GET,
+        "/api/v1/situations/{id}/brief",
+        Access::Roles(ASSESSMENT_READERS),
+    ),
+    rule(
+        Method::GET,
+        "/api/v1/briefs/parliament",
+        Access::Roles(EVERYONE),
+    ),
 ];
 
 /// Whether `role` may call `method path` (a route as declared), by [`RULES`].

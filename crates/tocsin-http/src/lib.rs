@@ -9,6 +9,7 @@ pub mod access;
 mod accounts;
 mod alerts;
 mod assessment;
+mod brief;
 mod error;
 mod intake;
 mod map;
@@ -88,6 +89,7 @@ pub fn app(state: AppState) -> Router {
         .merge(alerts::routes())
         .merge(map::routes())
         .merge(web::routes())
+        .merge(brief::routes())
         // After routing, so unknown paths stay 404 and the rule is found by the matched route.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -109,6 +109,30 @@ pub enum Command {
     /// Alerts: list, acknowledge, record decisions, response-time figures, CAP documents
     #[command(subcommand)]
     Alerts(AlertsCommand),
+    /// A brief in HTML or PDF: on a situation for decision-makers (`tocsin brief SDN`), or on
+    /// the countries most at risk for parliamentarians (`tocsin brief parliament`)
+    Brief(BriefArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BriefArgs {
+    /// The situation, e.g. SDN or SSD/upper-nile, or `parliament` for the parliamentary brief
+    pub target: String,
+    /// html (one self-contained page) or pdf
+    #[arg(long, value_name = "FORMAT", default_value = "pdf")]
+    pub format: String,
+    /// Where to write the brief
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
+    /// The recipients' TLP clearance: items marked above it are left out
+    #[arg(long, value_name = "TLP", default_value = "TLP:AMBER")]
+    pub clearance: String,
+    /// The recipients' role, which decides the sections they get
+    #[arg(long, value_name = "ROLE", default_value = "focal_point")]
+    pub role: String,
+    /// How many countries the parliamentary brief lists
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
 }
 
 #[derive(Debug, Subcommand)]

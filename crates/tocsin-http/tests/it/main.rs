@@ -10,6 +10,7 @@ use tower::ServiceExt;
 
 mod alerts;
 mod assessment;
+mod brief;
 mod toolbox;
 mod web;
 

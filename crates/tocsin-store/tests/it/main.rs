@@ -640,3 +640,4 @@ mod reports;
 mod sessions;
 // After the macro, so the module can use it.
 mod responses;
+mod risk;

@@ -4,6 +4,7 @@
 mod alerts;
 mod assess;
 mod audit;
+mod brief;
 mod catalogue;
 mod data;
 mod import;
@@ -53,6 +54,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Triggers(command) => assess::triggers(&settings, command, json).await,
         Command::Units(command) => alerts::units(&settings, command, json).await,
         Command::Alerts(command) => alerts::alerts(&settings, command, json).await,
+        Command::Brief(args) => brief::run(&settings, args, json).await,
     }
 }
 

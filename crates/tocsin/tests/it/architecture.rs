@@ -9,6 +9,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("tocsin-toolbox", &["tocsin-domain"]),
     ("tocsin-risk", &["tocsin-domain"]),
     ("tocsin-stage", &["tocsin-domain"]),
+    ("tocsin-brief", &["tocsin-domain"]),
     ("tocsin-ingest", &["tocsin-domain"]),
     ("tocsin-geo", &["tocsin-domain"]),
     ("tocsin-store", &["tocsin-domain", "tocsin-alerts"]),
@@ -25,6 +26,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "tocsin-stage",
             "tocsin-toolbox",
             "tocsin-alerts",
+            "tocsin-brief",
         ],
     ),
     (
@@ -39,6 +41,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "tocsin-ingest",
             "tocsin-geo",
             "tocsin-alerts",
+            "tocsin-brief",
         ],
     ),
     (
@@ -55,6 +58,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "tocsin-datasets",
             "tocsin-http",
             "tocsin-alerts",
+            "tocsin-brief",
         ],
     ),
 ];
@@ -63,6 +67,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
 const IMPURE: &[&str] = &["tokio", "sqlx", "axum", "reqwest", "hyper", "mio"];
 const PURE: &[&str] = &[
     "tocsin-domain",
+    "tocsin-brief",
     "tocsin-toolbox",
     "tocsin-risk",
     "tocsin-stage",

@@ -149,6 +149,23 @@ fn assess_flow(sandbox: &Sandbox, database: &str) {
     ]));
     assert_eq!(code, 0, "{stderr}");
 
+    // An election five days ahead: the sweep signals it to the alert rules, once.
+    let election = (time::OffsetDateTime::now_utc().date() + time::Duration::days(5)).to_string();
+    let (code, _, stderr) = run(tocsin().args([
+        "triggers",
+        "add",
+        "SDN",
+        "--kind",
+        "election",
+        "--name",
+        "state elections in Darfur",
+        "--date",
+        &election,
+        "--actor",
+        "ana",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+
     // The sweep the server runs every hour finds and stores the change, once.
     let (code, stdout, stderr) = run(tocsin().args(["assess", "all", "--json"]));
     assert_eq!(code, 0, "{stderr}");
@@ -164,6 +181,12 @@ fn assess_flow(sandbox: &Sandbox, database: &str) {
     );
     let (_, stdout, _) = run(tocsin().args(["assess", "all", "--json"]));
     assert_eq!(json(&stdout), serde_json::json!([]));
+    // The stage change and the election each raised one alert, and the second sweep none.
+    let (code, stdout, stderr) = run(tocsin().args(["alerts", "list", "--json"]));
+    assert_eq!(code, 0, "{stderr}");
+    let listed = stdout.clone();
+    assert_eq!(listed.matches("\"stage_changed\"").count(), 1, "{listed}");
+    assert_eq!(listed.matches("\"trigger_near\"").count(), 1, "{listed}");
 
     let (code, stdout, stderr) = run(tocsin().args(["assess", "SDN", "--json"]));
     assert_eq!(code, 0, "{stderr}");

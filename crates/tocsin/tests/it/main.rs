@@ -5,6 +5,7 @@ mod analysts;
 mod architecture;
 mod assess;
 mod audit;
+mod brief;
 mod catalogue;
 mod config;
 mod data;
