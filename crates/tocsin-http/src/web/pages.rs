@@ -295,6 +295,8 @@ struct SituationPage {
     chart_pad: f64,
     /// `None`: this role may not read assessments (the section is left out).
     assessment: Option<AssessmentSection>,
+    /// Whether this role may download the situation's brief.
+    may_brief: bool,
     /// `None`: this role may not read reports (the section is left out).
     reports: Option<Vec<ReportLine>>,
     /// `None`: this role may not read recommendations and measures. Each is worked out on
@@ -372,6 +374,7 @@ async fn situation(
     Ok(render(
         StatusCode::OK,
         &SituationPage {
+            may_brief: access::allows(who.role, &Method::GET, "/api/v1/situations/{id}/brief"),
             assessment,
             layout: Layout::new(name.clone(), "", &who, csrf.as_ref().map(|c| &c.0)),
             id: id.to_string(),

@@ -890,6 +890,19 @@ async fn pages_show_stored_risk_and_only_the_sections_a_role_may_read() {
         "{}",
         page.body
     );
+    // The brief downloads: the links the page offers answer a PDF for the signed-in reader.
+    assert!(page
+        .body
+        .contains("href=\"/api/v1/situations/SSD/brief?format=pdf\""));
+    let pdf = analyst
+        .get(&state, "/api/v1/situations/SSD/brief?format=pdf")
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.body.starts_with("%PDF"), "a PDF");
+    let dashboard = analyst.get(&state, "/").await;
+    assert!(dashboard
+        .body
+        .contains("href=\"/api/v1/briefs/parliament?format=pdf\""));
     assert!(page
         .body
         .contains("present (rising, high confidence) by amina"));
@@ -918,6 +931,7 @@ async fn pages_show_stored_risk_and_only_the_sections_a_role_may_read() {
     let page = monitor.get(&state, "/situations/SSD").await;
     assert!(!page.body.contains("Recommended tools") && !page.body.contains("Recent reports"));
     assert!(!page.body.contains("Risk-factor board"));
+    assert!(!page.body.contains("/brief?format=pdf"));
     // The monitor's menu leads only where a monitor may go.
     assert!(page.body.contains("href=\"/report\""));
     assert!(!page.body.contains("href=\"/reports\""));

@@ -204,14 +204,13 @@ fn assess_flow(sandbox: &Sandbox, database: &str) {
         "{lines:?}"
     );
     // A yearly trigger is upcoming on its next anniversary.
-    assert_eq!(
-        after["upcoming"][0]["name"],
-        "anniversary of the Geneina massacre"
-    );
-    assert!(after["upcoming"][0]["date"]
-        .as_str()
+    let anniversary = after["upcoming"]
+        .as_array()
         .unwrap()
-        .ends_with("-06-14"));
+        .iter()
+        .find(|t| t["name"] == "anniversary of the Geneina massacre")
+        .expect("the anniversary is upcoming");
+    assert!(anniversary["date"].as_str().unwrap().ends_with("-06-14"));
 
     // Text output names the stage and the drivers; the history holds one change.
     let (_, text, _) = run(tocsin().args(["assess", "SDN"]));
