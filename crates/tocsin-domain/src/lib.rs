@@ -28,4 +28,4 @@ pub use report::{
 pub use role::{Principal, Role};
 pub use situation::{Countries, Country, Situation, SituationId};
 pub use source::{Channel, Contact, Source, SourceId};
-pub use structural::{CountryYear, EWP_OUTCOMES, EWP_PREDICTORS};
+pub use structural::{Border, CountryYear, EWP_OUTCOMES, EWP_PREDICTORS};

@@ -18,6 +18,18 @@ pub struct CountryYear {
     pub values: BTreeMap<String, Option<f64>>,
 }
 
+/// A land border between two countries (Gleditsch-Ward codes, `a < b`) over a span of years:
+/// their shapes, both valid in those years, share a stretch of boundary. CShapes 2.0 is the
+/// first source of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Border {
+    pub a: u16,
+    pub b: u16,
+    /// First and last year (inclusive) in which the two shared the border.
+    pub from_year: i32,
+    pub to_year: i32,
+}
+
 /// The 39 predictors of the Early Warning Project's 2025 model, in EWP's order. `year` is the
 /// row's year ([`CountryYear::year`]); the others are read from [`CountryYear::values`].
 /// The importer requires them and the risk model fits them: one list, so the two cannot drift.

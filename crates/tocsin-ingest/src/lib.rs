@@ -9,10 +9,12 @@
 //! gateway webhooks), `sms` (the structured SMS syntax and free text), `submission` (the JSON
 //! body of the reports API), `language` (which language a report is in). Historic data for the
 //! stage engine's check and for triggers: `history` (ACLED country-month counts, coups,
-//! electoral violence, EWP's mass-killing episodes).
+//! electoral violence, EWP's mass-killing episodes). Land borders for the risk model's
+//! neighbourhood features: `cshapes` (CShapes 2.0 TopoJSON).
 
 pub mod acled;
 mod contact;
+pub mod cshapes;
 pub mod dataset;
 pub mod ewp;
 pub mod history;
@@ -24,6 +26,7 @@ pub mod ucdp;
 pub mod webhook;
 
 pub use acled::parse_acled;
+pub use cshapes::parse_borders;
 pub use dataset::{DatasetEvent, DatasetFile};
 pub use language::{detect_language, DetectedLanguage};
 pub use problem::{IngestError, Problem};

@@ -160,3 +160,41 @@ fn one_damaged_row_refuses_the_whole_file_and_names_the_line() {
         "acled.csv: line 2, column 2 (event_date): \"2022-02-30\" is not a date; write it as YYYY-MM-DD"
     );
 }
+
+#[test]
+fn cshapes_gives_the_land_borders_history_knows() {
+    let borders =
+        tocsin_ingest::parse_borders("cshapes", &read_data("geo/cshapes_2_gw.topojson.xz"))
+            .unwrap();
+    let spans = |a: u16, b: u16| -> Vec<(i32, i32)> {
+        borders
+            .iter()
+            .filter(|x| (x.a, x.b) == (a.min(b), a.max(b)))
+            .map(|x| (x.from_year, x.to_year))
+            .collect()
+    };
+    let holds = |a: u16, b: u16, year: i32| {
+        spans(a, b)
+            .iter()
+            .any(|&(from, to)| from <= year && year <= to)
+    };
+    // United States (2) and Canada (20); France (220) and Spain (230).
+    assert!(holds(2, 20, 1990) && holds(220, 230, 2019));
+    // Sudan (625) and the Central African Republic (482); South Sudan (626) only from 2011.
+    assert!(holds(482, 625, 2000));
+    assert!(holds(626, 482, 2012) && !holds(626, 482, 2010));
+    // The German Democratic Republic (265) bordered Poland (290) until unification; the
+    // Federal Republic (260), which Gleditsch-Ward carry on as unified Germany, did after it.
+    assert!(holds(265, 290, 1980) && !holds(265, 290, 1991));
+    assert!(holds(260, 290, 1991) && !holds(260, 290, 1980));
+    assert!(holds(220, 260, 1980) && holds(220, 260, 2000));
+    // Islands and countries an ocean apart share no border.
+    assert!(
+        borders.iter().all(|x| x.a != 900 && x.b != 900),
+        "Australia"
+    );
+    assert!(spans(2, 200).is_empty(), "United States and United Kingdom");
+    assert!(borders
+        .iter()
+        .all(|x| x.a < x.b && x.from_year <= x.to_year));
+}

@@ -21,6 +21,7 @@ fn every_parser(bytes: &[u8]) {
     let _ = history::parse_deco("fuzz.csv", bytes);
     let _ = history::parse_episodes("fuzz.csv", bytes);
     let _ = history::parse_ongoing("fuzz.csv", bytes);
+    let _ = tocsin_ingest::parse_borders("fuzz.json", bytes);
     let text = String::from_utf8_lossy(bytes);
     let _ = parse_sms(&text, datetime!(2024-05-01 06:00 UTC));
     let _ = detect_language(&text);
@@ -36,6 +37,31 @@ proptest! {
     fn arbitrary_text(text in "\\PC{0,300}") {
         every_parser(text.as_bytes());
         let _ = parse_sms(&text, datetime!(2024-05-01 06:00 UTC));
+    }
+
+    #[test]
+    fn topology_shaped_bytes(
+        shapes in proptest::collection::vec(
+            (
+                "-?[0-9]{1,6}(\\.[0-9])?|\"x\"|null",
+                "[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9-]{0,11}|\\u{e9}{0,3}",
+                "[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9-]{0,11}",
+                "\\[(\\[(-?[0-9]{1,20},?){0,4}\\],?){0,3}\\]|[0-9]|\"a\"",
+            ),
+            0..6,
+        ),
+    ) {
+        let geometries: Vec<String> = shapes
+            .iter()
+            .map(|(gw, start, end, arcs)| format!(
+                r#"{{"arcs":{arcs},"properties":{{"gwcode":{gw},"start":"{start}","end":"{end}"}}}}"#
+            ))
+            .collect();
+        let text = format!(
+            r#"{{"type":"Topology","objects":{{"c":{{"geometries":[{}]}}}}}}"#,
+            geometries.join(",")
+        );
+        let _ = tocsin_ingest::parse_borders("fuzz.json", text.as_bytes());
     }
 
     #[test]
