@@ -14,24 +14,38 @@ fn main() -> anyhow::Result<()> {
     let mut model = ModelName::DEFAULT;
     let mut json = false;
     let mut dump = false;
+    let mut borders = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--data" => data = args.next(),
             "--model" => model = args.next().unwrap_or_default().parse()?,
             "--json" => json = true,
+            "--borders" => borders = args.next(),
             // Every forecast as CSV, for comparing with R's run line by line.
             "--dump" => dump = true,
             other => bail!(
-                "unknown argument {other:?}; use --data FILE [--model NAME] [--json] [--dump]"
+                "unknown argument {other:?}; use --data FILE [--model NAME] [--borders FILE] \
+                 [--json] [--dump]"
             ),
         }
     }
     let data = data.context("--data FILE is required")?;
     let bytes = std::fs::read(&data).with_context(|| format!("cannot read {data}"))?;
     let parsed = tocsin_ingest::ewp::parse(&data, &bytes)?;
+    let borders = match borders {
+        Some(path) => {
+            let bytes = std::fs::read(&path).with_context(|| format!("cannot read {path}"))?;
+            tocsin_ingest::parse_borders(&path, &bytes)?
+        }
+        None => Vec::new(),
+    };
+    let options = BacktestOptions {
+        borders,
+        ..BacktestOptions::default()
+    };
     let started = Instant::now();
-    let report = tocsin_risk::backtest(&parsed.rows, model, &BacktestOptions::default())?;
+    let report = tocsin_risk::backtest(&parsed.rows, model, &options)?;
     let seconds = started.elapsed().as_secs_f64();
     if dump {
         println!("data_year,name,probability,rank");

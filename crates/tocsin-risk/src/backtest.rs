@@ -21,7 +21,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use tocsin_domain::{CountryYear, SituationId};
+use tocsin_domain::{Border, CountryYear, SituationId};
 
 use crate::data::Panel;
 use crate::metrics::{self, ReliabilityBin};
@@ -38,6 +38,8 @@ pub struct BacktestOptions {
     /// The last last-training-year; None is the data's last year minus 3 (EWP: 2021 on the
     /// 2025 data, whose last year is 2024).
     pub last_training_year: Option<i32>,
+    /// Land borders, for the models that read neighbour features (empty: none given).
+    pub borders: Vec<Border>,
 }
 
 impl Default for BacktestOptions {
@@ -46,6 +48,7 @@ impl Default for BacktestOptions {
             model: ModelOptions::default(),
             first_training_year: 1991,
             last_training_year: None,
+            borders: Vec::new(),
         }
     }
 }
@@ -153,7 +156,8 @@ pub fn backtest_models(
     models: &[ModelName],
     options: &BacktestOptions,
 ) -> Result<Vec<BacktestReport>, RiskError> {
-    let panel = Panel::build(rows)?;
+    check_borders(models, &options.borders)?;
+    let panel = Panel::build_with_borders(rows, &options.borders)?;
     let Some(last_data_year) = panel.years.iter().copied().max() else {
         return Err(RiskError::NoUsableRows {
             year: options.first_training_year,
@@ -230,6 +234,17 @@ pub fn backtest_models(
             report
         })
         .collect())
+}
+
+/// Refuses a model that reads neighbour features when no borders were given.
+pub(crate) fn check_borders(models: &[ModelName], borders: &[Border]) -> Result<(), RiskError> {
+    match models.iter().find(|m| m.needs_borders()) {
+        Some(model) if borders.is_empty() => Err(RiskError::InvalidOption(format!(
+            "the model {model} reads land neighbours and needs borders (CShapes 2.0, \
+             geo/cshapes_2_gw.topojson.xz); none were given"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The training rows (years <= `last_year`) and the rows to forecast (year `last_year + 2`)

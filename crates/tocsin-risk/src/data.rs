@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use tocsin_domain::{CountryYear, SituationId};
+use tocsin_domain::{Border, Countries, CountryYear, SituationId};
 
 use crate::RiskError;
 
@@ -36,22 +36,39 @@ pub const DERIVED_FEATURES: [&str; 4] = [
     "region.mk_onsets.3yr",
 ];
 
-/// Which columns a model reads.
+/// Features from each country's land neighbours (by CShapes borders) for `gbm-neighbours`,
+/// written down before that model was first run (`docs/risk-model.md`). Each uses only the
+/// neighbours' rows of the same or earlier years.
+pub const NEIGHBOUR_FEATURES: [&str; 3] = [
+    // land neighbours with an ongoing mass killing this year.
+    "neighbours.mk_ongoing",
+    // the highest battledeaths.log2 among land neighbours this year (0 with none).
+    "neighbours.battledeaths.max",
+    // mass-killing onsets among land neighbours this year and the two before.
+    "neighbours.mk_onsets.3yr",
+];
+
+/// Which columns a model reads. Each set is a prefix of the next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FeatureSet {
     /// EWP's 39 predictors.
     Ewp,
     /// EWP's 39 predictors and [`DERIVED_FEATURES`].
     EwpDerived,
+    /// Those and [`NEIGHBOUR_FEATURES`]: every column of a [`Panel`].
+    All,
 }
 
 impl FeatureSet {
     pub fn names(self) -> Vec<&'static str> {
+        let derived = DERIVED_FEATURES.iter();
         match self {
             FeatureSet::Ewp => EWP_PREDICTORS.to_vec(),
-            FeatureSet::EwpDerived => EWP_PREDICTORS
+            FeatureSet::EwpDerived => EWP_PREDICTORS.iter().chain(derived).copied().collect(),
+            FeatureSet::All => EWP_PREDICTORS
                 .iter()
-                .chain(DERIVED_FEATURES.iter())
+                .chain(derived)
+                .chain(NEIGHBOUR_FEATURES.iter())
                 .copied()
                 .collect(),
         }
@@ -69,7 +86,8 @@ pub(crate) struct Panel {
     pub situations: Vec<SituationId>,
     pub names: Vec<String>,
     pub years: Vec<i32>,
-    /// One column per name of [`FeatureSet::EwpDerived`]; the EWP set is its prefix.
+    /// One column per name of [`FeatureSet::All`]; the smaller sets are its prefixes. The
+    /// neighbour columns are NaN when the panel was built without borders.
     pub columns: Vec<Vec<f64>>,
     /// `mk_onset_1or2`, NaN where missing.
     pub outcome: Vec<f64>,
@@ -111,8 +129,18 @@ impl Matrix {
 }
 
 impl Panel {
-    /// Reads the rows. Fails when a needed column is absent from the data altogether.
+    /// Reads the rows, without borders (see [`Panel::build_with_borders`]).
+    #[cfg(test)]
     pub fn build(rows: &[CountryYear]) -> Result<Panel, RiskError> {
+        Panel::build_with_borders(rows, &[])
+    }
+
+    /// Reads the rows, and with `borders` (none: the neighbour columns are NaN) computes the
+    /// neighbour features. Fails when a needed column is absent from the data altogether.
+    pub fn build_with_borders(
+        rows: &[CountryYear],
+        borders: &[Border],
+    ) -> Result<Panel, RiskError> {
         let mut missing = BTreeSet::new();
         for row in rows {
             for name in EWP_PREDICTORS.iter().chain([OUTCOME, ONSET].iter()) {
@@ -138,6 +166,7 @@ impl Panel {
             .map(|name| rows.iter().map(|row| value(row, name)).collect())
             .collect();
         columns.extend(derived_columns(rows, &columns));
+        columns.extend(neighbour_columns(rows, &columns, borders));
         let outcome: Vec<f64> = rows.iter().map(|row| value(row, OUTCOME)).collect();
         let onset: Vec<f64> = rows.iter().map(|row| value(row, ONSET)).collect();
         let predictors_complete: Vec<bool> = (0..n)
@@ -347,6 +376,81 @@ fn derived_columns(rows: &[CountryYear], columns: &[Vec<f64>]) -> Vec<Vec<f64>> 
     vec![change, max3, region_ongoing, region_onsets]
 }
 
+/// A row's Gleditsch-Ward code, from its situation (`ISO` or `GW<n>`).
+fn gw_code(situation: &SituationId) -> Option<u16> {
+    let id = situation.as_str();
+    match id.strip_prefix("GW") {
+        Some(number) => number.parse().ok(),
+        None => Countries::embedded().by_iso3(id).and_then(|c| c.gw_code),
+    }
+}
+
+/// The columns of [`NEIGHBOUR_FEATURES`]. A year after the borders' last one uses that year's
+/// borders. A row whose country has no known code or no land neighbour gets zeros.
+fn neighbour_columns(
+    rows: &[CountryYear],
+    columns: &[Vec<f64>],
+    borders: &[Border],
+) -> Vec<Vec<f64>> {
+    let n = rows.len();
+    if borders.is_empty() {
+        return vec![vec![f64::NAN; n]; NEIGHBOUR_FEATURES.len()];
+    }
+    let at = |name: &str| EWP_PREDICTORS.iter().position(|p| *p == name).unwrap_or(0);
+    let battle = &columns[at("battledeaths.log2")];
+    let ongoing = &columns[at("mk_ongoing_count_log2")];
+    let last_border_year = borders.iter().map(|b| b.to_year).max().unwrap_or(i32::MAX);
+    let mut by_country: HashMap<u16, Vec<&Border>> = HashMap::new();
+    for border in borders {
+        by_country.entry(border.a).or_default().push(border);
+        by_country.entry(border.b).or_default().push(border);
+    }
+    let codes: Vec<Option<u16>> = rows.iter().map(|row| gw_code(&row.situation)).collect();
+    let by_key: HashMap<(u16, i32), usize> = rows
+        .iter()
+        .zip(&codes)
+        .enumerate()
+        .filter_map(|(i, (row, code))| code.map(|c| ((c, row.year), i)))
+        .collect();
+    let onset = |i: usize| rows[i].values.get(ONSET).copied().flatten() == Some(1.0);
+    let mut out = vec![vec![0.0; n]; NEIGHBOUR_FEATURES.len()];
+    for i in 0..n {
+        let Some(code) = codes[i] else { continue };
+        let year = rows[i].year;
+        let border_year = year.min(last_border_year);
+        let neighbours = by_country.get(&code).into_iter().flatten().filter_map(|b| {
+            (b.from_year <= border_year && border_year <= b.to_year).then_some(if b.a == code {
+                b.b
+            } else {
+                b.a
+            })
+        });
+        let (mut with_ongoing, mut battle_max, mut onsets) = (0.0, 0.0f64, 0.0);
+        for neighbour in neighbours {
+            if let Some(&k) = by_key.get(&(neighbour, year)) {
+                if ongoing[k] > 0.0 {
+                    with_ongoing += 1.0;
+                }
+                if !battle[k].is_nan() {
+                    battle_max = battle_max.max(battle[k]);
+                }
+            }
+            for back in 0..=2 {
+                if by_key
+                    .get(&(neighbour, year - back))
+                    .is_some_and(|&k| onset(k))
+                {
+                    onsets += 1.0;
+                }
+            }
+        }
+        out[0][i] = with_ongoing;
+        out[1][i] = battle_max;
+        out[2][i] = onsets;
+    }
+    out
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -410,6 +514,58 @@ pub(crate) mod tests {
         // Iraq is in Syria's region, France is not; nobody counts themselves.
         assert_eq!(column("region.mk_ongoing"), vec![0.0, 1.0, 0.0, 0.0]);
         assert_eq!(column("region.mk_onsets.3yr"), vec![0.0, 1.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn neighbour_features_follow_the_borders_of_the_year() {
+        let border = |a, b, from_year, to_year| Border {
+            a,
+            b,
+            from_year,
+            to_year,
+        };
+        // Sudan (625) borders the Central African Republic (482) throughout; South Sudan (626)
+        // from 2011. France (220) borders no one here.
+        let borders = [border(482, 625, 1960, 2019), border(482, 626, 2011, 2019)];
+        let rows = vec![
+            row("CAF", 2010, &[]),
+            row("CAF", 2021, &[]),
+            row(
+                "SDN",
+                2010,
+                &[("mk_ongoing_count_log2", 1.0), ("battledeaths.log2", 9.0)],
+            ),
+            row("SDN", 2019, &[("mk_onset", 1.0)]),
+            row("SDN", 2021, &[("battledeaths.log2", 4.0)]),
+            row(
+                "SSD",
+                2010,
+                &[("mk_ongoing_count_log2", 1.0), ("battledeaths.log2", 12.0)],
+            ),
+            row(
+                "SSD",
+                2021,
+                &[("mk_ongoing_count_log2", 1.0), ("battledeaths.log2", 7.0)],
+            ),
+            row("FRA", 2021, &[("mk_ongoing_count_log2", 1.0)]),
+        ];
+        let panel = Panel::build_with_borders(&rows, &borders).unwrap();
+        let column = |name: &str| {
+            let j = FeatureSet::All
+                .names()
+                .iter()
+                .position(|n| *n == name)
+                .unwrap();
+            panel.columns[j][..2].to_vec()
+        };
+        // 2010: South Sudan is not yet a neighbour. 2021 is after the borders' last year, so
+        // 2019's borders hold; Sudan's 2019 onset is within three years.
+        assert_eq!(column("neighbours.mk_ongoing"), vec![1.0, 1.0]);
+        assert_eq!(column("neighbours.battledeaths.max"), vec![9.0, 7.0]);
+        assert_eq!(column("neighbours.mk_onsets.3yr"), vec![0.0, 1.0]);
+        // Without borders the columns are unknown, not zero.
+        let without = Panel::build(&rows).unwrap();
+        assert!(without.columns[FeatureSet::All.names().len() - 1][0].is_nan());
     }
 
     #[test]

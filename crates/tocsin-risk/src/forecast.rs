@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
-use tocsin_domain::{CountryYear, SituationId};
+use tocsin_domain::{Border, CountryYear, SituationId};
 
 use crate::data::{FeatureSet, Panel};
 use crate::metrics;
@@ -25,6 +25,8 @@ pub struct ForecastOptions {
     pub model: ModelOptions,
     /// Drivers listed per country, largest absolute contribution first.
     pub drivers: usize,
+    /// Land borders, for the models that read neighbour features (empty: none given).
+    pub borders: Vec<Border>,
 }
 
 impl Default for ForecastOptions {
@@ -32,6 +34,7 @@ impl Default for ForecastOptions {
         ForecastOptions {
             model: ModelOptions::default(),
             drivers: 5,
+            borders: Vec::new(),
         }
     }
 }
@@ -98,7 +101,8 @@ pub fn forecast(
     year: i32,
     options: &ForecastOptions,
 ) -> Result<Forecast, RiskError> {
-    let panel = Panel::build(rows)?;
+    crate::backtest::check_borders(&[model], &options.borders)?;
+    let panel = Panel::build_with_borders(rows, &options.borders)?;
     // The tuned model's inner windows, shared by this year's and last year's forecasts.
     let history =
         (model == ModelName::Tuned).then(|| tuned::history(&panel, &options.model, year - 4));
@@ -116,7 +120,7 @@ pub fn forecast(
                 .collect(),
             Err(_) => HashMap::new(),
         };
-    let names = FeatureSet::EwpDerived.names();
+    let names = FeatureSet::All.names();
     let used = model.features().names().len();
     let mut entries: Vec<ForecastEntry> = current
         .rows

@@ -34,15 +34,18 @@ pub enum ModelName {
     /// Mixture of `ewp-enet` and boosted trees whose weight and tree depth are chosen inside
     /// each training window ([`crate::tuned`]).
     Tuned,
+    /// `gbm` with three more features from land neighbours (needs borders).
+    GbmNeighbours,
 }
 
 impl ModelName {
     /// Every model, the default first.
-    pub const ALL: [ModelName; 4] = [
+    pub const ALL: [ModelName; 5] = [
         ModelName::Ensemble,
         ModelName::EwpEnet,
         ModelName::Gbm,
         ModelName::Tuned,
+        ModelName::GbmNeighbours,
     ];
 
     /// The model used when none is named.
@@ -54,7 +57,13 @@ impl ModelName {
             ModelName::Gbm => "gbm",
             ModelName::Ensemble => "ensemble",
             ModelName::Tuned => "tuned",
+            ModelName::GbmNeighbours => "gbm-neighbours",
         }
+    }
+
+    /// Whether the model reads the neighbour features, and so needs land borders.
+    pub fn needs_borders(self) -> bool {
+        self == ModelName::GbmNeighbours
     }
 
     /// One line for `--help`.
@@ -75,6 +84,9 @@ impl ModelName {
                 "mixture of ewp-enet and boosted trees, weight and tree depth chosen inside each \
                  training window on earlier years only"
             }
+            ModelName::GbmNeighbours => {
+                "gbm plus 3 features from land neighbours by CShapes borders (needs --borders)"
+            }
         }
     }
 
@@ -88,6 +100,7 @@ impl ModelName {
         match self {
             ModelName::EwpEnet => FeatureSet::Ewp,
             ModelName::Gbm | ModelName::Ensemble | ModelName::Tuned => FeatureSet::EwpDerived,
+            ModelName::GbmNeighbours => FeatureSet::All,
         }
     }
 
@@ -96,6 +109,10 @@ impl ModelName {
         let settings = match self {
             ModelName::EwpEnet => enet_settings(options),
             ModelName::Gbm => gbm_settings(options),
+            ModelName::GbmNeighbours => format!(
+                "{}, with land-neighbour features from CShapes borders",
+                gbm_settings(options)
+            ),
             ModelName::Ensemble => format!(
                 "mean of [{}] and [{}]",
                 enet_settings(options),
@@ -198,7 +215,7 @@ fn sigmoid(eta: f64) -> f64 {
 
 impl Trained {
     /// Probability of an onset in the two years after the row's year. `row` holds every
-    /// feature of [`FeatureSet::EwpDerived`]; each model reads its own prefix.
+    /// feature of [`FeatureSet::All`]; each model reads its own prefix.
     pub fn probability(&self, row: &[f64]) -> f64 {
         match self {
             Trained::ElasticNet(model) => sigmoid(model.link(&row[..EWP_PREDICTORS.len()])),
@@ -214,18 +231,22 @@ impl Trained {
         }
     }
 
-    /// Contributions to the log-odds, one per feature of [`FeatureSet::EwpDerived`]. For the
+    /// Contributions to the log-odds, one per feature of [`FeatureSet::All`]. For the
     /// ensemble, the weighted mean of its members' contributions: a summary of what drives
     /// both, not an exact decomposition of the averaged probability.
     pub fn contributions(&self, row: &[f64]) -> Vec<f64> {
-        let width = FeatureSet::EwpDerived.names().len();
+        let width = FeatureSet::All.names().len();
         match self {
             Trained::ElasticNet(model) => {
                 let mut all = model.contributions(&row[..EWP_PREDICTORS.len()]);
                 all.resize(width, 0.0);
                 all
             }
-            Trained::Gbm(model) => model.contributions(row),
+            Trained::Gbm(model) => {
+                let mut all = model.contributions(row);
+                all.resize(width, 0.0);
+                all
+            }
             Trained::Ensemble(members) => {
                 let total: f64 = members.iter().map(|(w, _)| w).sum();
                 let mut all = vec![0.0; width];
@@ -270,8 +291,8 @@ pub(crate) fn train(
             )?;
             Ok(Trained::ElasticNet(fitted))
         }
-        ModelName::Gbm => {
-            let x = panel.matrix(rows, &FeatureSet::EwpDerived.columns());
+        ModelName::Gbm | ModelName::GbmNeighbours => {
+            let x = panel.matrix(rows, &model.features().columns());
             let mut rng = RRng::new(options.seed);
             Ok(Trained::Gbm(gbm::train(&x, &y, &options.gbm, &mut rng)))
         }
@@ -318,6 +339,7 @@ pub(crate) fn train_many(
                 _ => None,
             },
             ModelName::Tuned => Some(tuned::train(panel, rows, options, last_year)),
+            ModelName::GbmNeighbours => Some(train(panel, rows, *model, options, last_year)),
         })
         .map(|trained| trained.expect("every requested base model was trained"))
         .collect()
@@ -455,7 +477,7 @@ mod tests {
         let error = "forest".parse::<ModelName>().unwrap_err();
         assert_eq!(
             error.to_string(),
-            "unknown model \"forest\"; known models: ensemble, ewp-enet, gbm, tuned"
+            "unknown model \"forest\"; known models: ensemble, ewp-enet, gbm, tuned, gbm-neighbours"
         );
         assert_eq!(ModelName::ALL[0], ModelName::DEFAULT);
     }

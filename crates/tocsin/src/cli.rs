@@ -665,9 +665,13 @@ pub enum RiskCommand {
         /// The EWP country-year predictor file
         #[arg(long, value_name = "FILE")]
         data: PathBuf,
-        /// ewp-enet, gbm, ensemble or tuned [default: ensemble]
+        /// ewp-enet, gbm, ensemble, tuned or gbm-neighbours [default: ensemble]
         #[arg(long)]
         model: Option<String>,
+        /// CShapes 2.0 land borders (geo/cshapes_2_gw.topojson.xz, from `tocsin data fetch`),
+        /// which gbm-neighbours needs
+        #[arg(long, value_name = "FILE")]
+        borders: Option<PathBuf>,
     },
     /// Forecast onsets in the two years after YEAR, ranked, with drivers; stored as an
     /// assessment that the API shows
@@ -678,9 +682,13 @@ pub enum RiskCommand {
         /// The last year of data to forecast from
         #[arg(long)]
         year: i32,
-        /// ewp-enet, gbm, ensemble or tuned [default: ensemble]
+        /// ewp-enet, gbm, ensemble, tuned or gbm-neighbours [default: ensemble]
         #[arg(long)]
         model: Option<String>,
+        /// CShapes 2.0 land borders (geo/cshapes_2_gw.topojson.xz, from `tocsin data fetch`),
+        /// which gbm-neighbours needs
+        #[arg(long, value_name = "FILE")]
+        borders: Option<PathBuf>,
     },
 }
 

@@ -37,14 +37,29 @@ fn rows() -> &'static [CountryYear] {
     })
 }
 
+fn borders() -> Vec<tocsin_domain::Border> {
+    let path = data_dir().join("geo/cshapes_2_gw.topojson.xz");
+    let bytes = std::fs::read(&path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+    tocsin_ingest::parse_borders("cshapes_2_gw.topojson.xz", &bytes).expect("the borders parse")
+}
+
 fn report(model: ModelName) -> &'static BacktestReport {
     static REPORTS: OnceLock<Vec<BacktestReport>> = OnceLock::new();
     let reports = REPORTS.get_or_init(|| {
         // The models in one run: the default ensemble reuses ewp-enet's fits.
         backtest_models(
             rows(),
-            &[ModelName::EwpEnet, ModelName::DEFAULT, ModelName::Tuned],
-            &BacktestOptions::default(),
+            &[
+                ModelName::EwpEnet,
+                ModelName::DEFAULT,
+                ModelName::Tuned,
+                ModelName::GbmNeighbours,
+            ],
+            &BacktestOptions {
+                borders: borders(),
+                ..BacktestOptions::default()
+            },
         )
         .expect("the backtests run")
     });
@@ -255,7 +270,7 @@ fn an_unknown_model_lists_the_known_ones() {
     let error = "random-forest".parse::<ModelName>().unwrap_err();
     assert_eq!(
         error.to_string(),
-        "unknown model \"random-forest\"; known models: ensemble, ewp-enet, gbm, tuned"
+        "unknown model \"random-forest\"; known models: ensemble, ewp-enet, gbm, tuned, gbm-neighbours"
     );
 }
 
@@ -282,4 +297,66 @@ fn the_tuned_model_is_reported_honestly() {
         assert!(tocsin_risk::tuned::DEPTHS.contains(&choice.tree_depth));
     }
     assert!(report(ModelName::EwpEnet).tuned_choices.is_empty());
+}
+
+#[test]
+fn the_neighbourhood_model_is_reported_honestly() {
+    let neighbours = report(ModelName::GbmNeighbours);
+    let enet = report(ModelName::EwpEnet);
+    println!("{}", summary(neighbours));
+    // Written down before its first run (docs/risk-model.md). Recorded on the 2025 data:
+    // 19/27/32 caught in the top 10/20/30 (recall@30 0.82, the goal of 0.80 met) and AUC 0.854
+    // (the goal of 0.87 not met). These assertions guard what it reached.
+    assert_eq!(neighbours.onsets, 39);
+    assert!(neighbours.caught_30 >= 32, "{}", summary(neighbours));
+    assert!(neighbours.caught_10 >= 18, "{}", summary(neighbours));
+    assert!(neighbours.auc >= 0.85, "{}", summary(neighbours));
+    assert!(
+        neighbours.log_loss < enet.log_loss,
+        "{}",
+        summary(neighbours)
+    );
+}
+
+#[test]
+fn the_neighbourhood_model_without_borders_is_refused() {
+    let error = backtest(
+        rows(),
+        ModelName::GbmNeighbours,
+        &BacktestOptions::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(error, RiskError::InvalidOption(_)), "{error:?}");
+    assert!(error.to_string().contains("borders"), "{error}");
+    let error = forecast(
+        rows(),
+        ModelName::GbmNeighbours,
+        2024,
+        &ForecastOptions::default(),
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("cshapes"), "{error}");
+}
+
+#[test]
+fn the_neighbourhood_model_names_neighbours_among_the_drivers() {
+    let options = ForecastOptions {
+        borders: borders(),
+        drivers: 46,
+        ..ForecastOptions::default()
+    };
+    let forecast = forecast(rows(), ModelName::GbmNeighbours, 2024, &options).unwrap();
+    let sudan = forecast
+        .entries
+        .iter()
+        .find(|e| e.situation.as_str() == "SDN")
+        .expect("Sudan is forecast");
+    assert!(sudan.probability > 0.0 && sudan.probability < 1.0);
+    // Sudan's neighbours in 2024 include South Sudan, Ethiopia and the Central African Republic.
+    let driver = sudan
+        .drivers
+        .iter()
+        .find(|d| d.predictor == "neighbours.battledeaths.max")
+        .expect("the neighbours' battle deaths are among the drivers");
+    assert!(driver.value > 0.0, "{driver:?}");
 }

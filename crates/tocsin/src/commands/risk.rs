@@ -20,6 +20,18 @@ fn model(name: Option<&str>) -> anyhow::Result<ModelName> {
     }
 }
 
+/// The land borders of a CShapes file, or none without one.
+fn read_borders(path: Option<&Path>) -> anyhow::Result<Vec<tocsin_domain::Border>> {
+    let Some(path) = path else {
+        return Ok(Vec::new());
+    };
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).with_context(|| {
+        format!("cannot read {name}; `tocsin data fetch cshapes-2-gw` downloads the borders")
+    })?;
+    Ok(tocsin_ingest::parse_borders(&name, &bytes)?)
+}
+
 fn read(path: &Path) -> anyhow::Result<tocsin_ingest::ewp::EwpFile> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
@@ -35,17 +47,24 @@ struct Backtested {
 
 pub async fn run(settings: &Settings, command: RiskCommand, json: bool) -> anyhow::Result<Outcome> {
     match command {
-        RiskCommand::Backtest { data, model: name } => {
+        RiskCommand::Backtest {
+            data,
+            model: name,
+            borders,
+        } => {
             let model = model(name.as_deref())?;
             let file = read(&data)?;
+            let options = BacktestOptions {
+                borders: read_borders(borders.as_deref())?,
+                ..BacktestOptions::default()
+            };
             let progress = spinner(&format!("backtesting {model}"));
             let started = Instant::now();
             // The model is CPU-bound: keep it off the async workers.
             let rows = file.rows;
-            let report = tokio::task::spawn_blocking(move || {
-                tocsin_risk::backtest(&rows, model, &BacktestOptions::default())
-            })
-            .await??;
+            let report =
+                tokio::task::spawn_blocking(move || tocsin_risk::backtest(&rows, model, &options))
+                    .await??;
             let seconds = started.elapsed().as_secs_f64();
             progress.finish_and_clear();
             emit(json, &Backtested { report, seconds }, |b| {
@@ -92,13 +111,18 @@ pub async fn run(settings: &Settings, command: RiskCommand, json: bool) -> anyho
             data,
             year,
             model: name,
+            borders,
         } => {
             let model = model(name.as_deref())?;
             let file = read(&data)?;
+            let options = ForecastOptions {
+                borders: read_borders(borders.as_deref())?,
+                ..ForecastOptions::default()
+            };
             let progress = spinner(&format!("forecasting with {model}"));
             let rows = file.rows;
             let forecast = tokio::task::spawn_blocking(move || {
-                tocsin_risk::forecast(&rows, model, year, &ForecastOptions::default())
+                tocsin_risk::forecast(&rows, model, year, &options)
             })
             .await??;
             let forecast_json = serde_json::to_string(&forecast)?;

@@ -1,6 +1,6 @@
 //! `tocsin risk forecast` stores an assessment; bad input is refused with exit code 2.
 
-use crate::{ewp_file, json, run, Sandbox};
+use crate::{ewp_file, json, run, test_data, Sandbox};
 
 #[test]
 fn a_forecast_is_ranked_explained_and_stored() {
@@ -99,4 +99,57 @@ fn a_forecast_year_missing_a_predictor_everywhere_is_refused_with_the_reason() {
         .arg(&path));
     assert_eq!(code, 2, "{stdout}{stderr}");
     assert!(stderr.contains("gdppcgrowth missing in 168"), "{stderr}");
+}
+
+#[test]
+fn the_neighbourhood_model_reads_the_borders_file_and_refuses_to_run_without_one() {
+    let sandbox = Sandbox::create();
+    let (code, _, stderr) = run(sandbox
+        .tocsin()
+        .args(["risk", "backtest", "--model", "gbm-neighbours", "--data"])
+        .arg(ewp_file()));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("needs borders"), "{stderr}");
+    let missing = sandbox.dir.path().join("nowhere.topojson.xz");
+    let (code, _, stderr) = run(sandbox
+        .tocsin()
+        .args([
+            "risk",
+            "forecast",
+            "--model",
+            "gbm-neighbours",
+            "--year",
+            "2024",
+        ])
+        .arg("--data")
+        .arg(ewp_file())
+        .arg("--borders")
+        .arg(&missing));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("data fetch cshapes-2-gw"), "{stderr}");
+
+    let (code, stdout, stderr) = run(sandbox
+        .tocsin()
+        .args([
+            "risk",
+            "forecast",
+            "--model",
+            "gbm-neighbours",
+            "--year",
+            "2024",
+            "--json",
+        ])
+        .arg("--data")
+        .arg(ewp_file())
+        .arg("--borders")
+        .arg(test_data().join("geo/cshapes_2_gw.topojson.xz")));
+    assert_eq!(code, 0, "{stderr}");
+    let result = json(&stdout);
+    assert_eq!(result["forecast"]["model"], "gbm-neighbours");
+    let entries = result["forecast"]["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 168);
+    for entry in entries {
+        let p = entry["probability"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+    }
 }
