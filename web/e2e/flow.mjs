@@ -1,11 +1,14 @@
 // The web application end to end in real headless Chromium (Debian's, driven by
 // playwright-core): a monitor signs in and sends a report from the report form; an analyst
-// signs in, places and verifies it in the inbox, and finds it on the situation's map.
+// signs in, places and verifies it in the inbox, accepts an indicator the catalogue suggests
+// for it, finds it on the situation's map, acknowledges an alert and records a decision on it
+// linked to a measure; an administrator checks where alerts about the situation go.
 // Screenshots of each step go to $TOCSIN_E2E_SCREENSHOTS.
 //
-// Environment: TOCSIN_URL (a running `tocsin serve`), TOCSIN_E2E_MONITOR and
-// TOCSIN_E2E_ANALYST (user names), TOCSIN_E2E_PASSWORD, TOCSIN_E2E_SCREENSHOTS,
-// CHROMIUM (default /usr/bin/chromium). Exits non-zero, naming the step, on any failure.
+// Environment: TOCSIN_URL (a running `tocsin serve`), TOCSIN_E2E_MONITOR,
+// TOCSIN_E2E_ANALYST and TOCSIN_E2E_ADMIN (user names), TOCSIN_E2E_PASSWORD,
+// TOCSIN_E2E_SCREENSHOTS, CHROMIUM (default /usr/bin/chromium). Exits non-zero, naming the
+// step, on any failure.
 import { chromium } from 'playwright-core';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +22,7 @@ const need = (name) => {
 const base = need('TOCSIN_URL');
 const monitor = need('TOCSIN_E2E_MONITOR');
 const analyst = need('TOCSIN_E2E_ANALYST');
+const admin = need('TOCSIN_E2E_ADMIN');
 const password = need('TOCSIN_E2E_PASSWORD');
 const shots = need('TOCSIN_E2E_SCREENSHOTS');
 mkdirSync(shots, { recursive: true });
@@ -117,6 +121,27 @@ try {
   await page.goto(`${base}/reports?state=verified`);
   await page.locator(`#report-${id}[data-state=verified]`).waitFor();
 
+  step = 'analyst codes an indicator';
+  await Promise.all([
+    page.waitForNavigation(),
+    page.locator(`#report-${id} a.indicators`).click(),
+  ]);
+  const suggestion = page.locator('#suggestions tbody tr').first();
+  await suggestion.waitFor();
+  const code = await suggestion.getAttribute('data-code');
+  expect(/^\d+\.\d+$/.test(code || ''), `no suggested indicator for the report: ${code}`);
+  await shot('5-analyst-indicators');
+  await Promise.all([
+    page.waitForNavigation(),
+    suggestion.locator('button[data-state=accepted]').click(),
+  ]);
+  await page.locator(`#codings tr[data-code="${code}"][data-state=accepted]`).waitFor();
+  expect(
+    (await page.locator(`#suggestions tr[data-code="${code}"]`).count()) === 0,
+    `indicator ${code} is still offered after being accepted`,
+  );
+  await shot('6-analyst-indicator-accepted');
+
   step = 'analyst sees the report on the situation map';
   const started = Date.now();
   await page.goto(`${base}/situations/SSD`);
@@ -137,22 +162,63 @@ try {
   );
   await page.locator('#map[data-idle=true]').waitFor({ timeout: 15000 });
   const drawn = Date.now() - started;
-  await shot('5-analyst-situation-map');
+  await shot('7-analyst-situation-map');
 
   step = 'analyst acknowledges an alert';
   await page.goto(`${base}/alerts`);
   const alertRow = page.locator('#alerts tbody tr').first();
   await alertRow.waitFor();
-  await shot('6-analyst-alerts');
+  await shot('8-analyst-alerts');
   await Promise.all([
     page.waitForNavigation(),
     alertRow.locator('button', { hasText: 'Acknowledge' }).click(),
   ]);
   const alertState = await page.locator('#alerts tbody tr').first().locator('td.state').textContent();
   expect(alertState.includes('acknowledged'), `the alert reads acknowledged: ${alertState}`);
-  await shot('7-analyst-alert-acknowledged');
+  await shot('9-analyst-alert-acknowledged');
+
+  step = 'analyst records a decision on the alert';
+  await Promise.all([
+    page.waitForNavigation(),
+    page.locator('#alerts tbody tr').first().locator('a.decide').click(),
+  ]);
+  const decide = page.locator('form#decide');
+  await decide.waitFor();
+  const decision = `Send the envoy to Kapoeta this week (${Date.now()})`;
+  await decide.locator('textarea[name=decision]').fill(decision);
+  // Link the first measure recorded for the situation.
+  const measures = decide.locator('select[name=response] option:not([value=""])');
+  expect((await measures.count()) > 0, 'the decision form offers no measure to link');
+  const measure = await measures.first().getAttribute('value');
+  await decide.locator('select[name=response]').selectOption(measure);
+  await shot('10-analyst-decision-form');
+  // The same form on a phone's screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot('10-analyst-decision-form-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await Promise.all([page.waitForNavigation(), decide.locator('button[type=submit]').click()]);
+  const recorded = page.locator('#decisions li[data-decision]', { hasText: decision });
+  await recorded.waitFor();
+  expect(
+    (await recorded.textContent()).includes(`measure #${measure} `),
+    `the decision does not name measure ${measure}: ${await recorded.textContent()}`,
+  );
+  await shot('11-analyst-decision-recorded');
+  await signOut();
+
+  step = 'administrator checks where alerts go';
+  await signIn(admin);
+  await page.goto(`${base}/admin/units`);
+  await page.locator('[data-unit]').first().waitFor();
+  await shot('12-admin-units');
+  await Promise.all([page.waitForNavigation(), page.click('header nav a[href="/admin/routing"]')]);
+  await page.fill('input[name=situation]', 'SSD/kapoeta');
+  await Promise.all([page.waitForNavigation(), page.click('form[method=get] button')]);
+  const chain = await page.locator('#route').getAttribute('data-chain');
+  expect(chain.split(',')[0] === 'ssd-desk', `alerts about SSD/kapoeta go to ${chain}`);
+  await shot('13-admin-routing');
   expect(problems.length === 0, `the pages reported errors:\n${problems.join('\n')}`);
-  console.log(`e2e ok: report ${id} sent, placed, verified and on the map (map data in ${usable} ms, drawn in ${drawn} ms); alert acknowledged`);
+  console.log(`e2e ok: report ${id} sent, placed, verified and on the map (map data in ${usable} ms, drawn in ${drawn} ms); indicator ${code} accepted; alert acknowledged; decision recorded with measure ${measure}; routing to ${chain}`);
 } catch (error) {
   await shot(`failed-${step.replace(/\W+/g, '-')}`).catch(() => {});
   console.error(`e2e failed at "${step}": ${error.message}`);

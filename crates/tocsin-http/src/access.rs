@@ -310,10 +310,26 @@ pub const RULES: &[Rule] = &[
         Access::Roles(&[Analyst]),
     ),
     rule(Method::POST, "/reports/bulk", Access::Roles(&[Analyst])),
+    rule(
+        Method::GET,
+        "/reports/{id}/indicators",
+        Access::Roles(&[Analyst]),
+    ),
+    rule(
+        Method::POST,
+        "/reports/{id}/indicators",
+        Access::Roles(&[Analyst]),
+    ),
     rule(Method::GET, "/report", Access::Roles(REPORTERS)),
     rule(Method::POST, "/report", Access::Roles(REPORTERS)),
     rule(Method::GET, "/alerts", Access::Roles(EVERYONE)),
+    rule(Method::GET, "/alerts/{id}", Access::Roles(EVERYONE)),
     rule(Method::POST, "/alerts/{id}/ack", Access::Roles(EVERYONE)),
+    rule(
+        Method::POST,
+        "/alerts/{id}/decisions",
+        Access::Roles(EVERYONE),
+    ),
     rule(Method::GET, "/admin/users", Access::Roles(&[Admin])),
     rule(Method::POST, "/admin/users", Access::Roles(&[Admin])),
     rule(
@@ -324,6 +340,35 @@ pub const RULES: &[Rule] = &[
     rule(
         Method::POST,
         "/admin/users/{name}/disabled",
+        Access::Roles(&[Admin]),
+    ),
+    rule(Method::GET, "/admin/units", Access::Roles(&[Admin])),
+    rule(Method::POST, "/admin/units", Access::Roles(&[Admin])),
+    rule(
+        Method::POST,
+        "/admin/units/{name}/parent",
+        Access::Roles(&[Admin]),
+    ),
+    rule(
+        Method::POST,
+        "/admin/units/{name}/members",
+        Access::Roles(&[Admin]),
+    ),
+    rule(
+        Method::POST,
+        "/admin/units/{name}/members/remove",
+        Access::Roles(&[Admin]),
+    ),
+    rule(
+        Method::POST,
+        "/admin/units/{name}/addresses",
+        Access::Roles(&[Admin]),
+    ),
+    rule(Method::GET, "/admin/routing", Access::Roles(&[Admin])),
+    rule(Method::POST, "/admin/routing", Access::Roles(&[Admin])),
+    rule(
+        Method::POST,
+        "/admin/routing/remove",
         Access::Roles(&[Admin]),
     ),
     // Briefs, cut to the reader's role and clearance.

@@ -301,6 +301,167 @@ impl Store {
         self.unit(unit).await
     }
 
+    /// Puts `unit` under `parent` in the chain of command (or at its top, with `None`), on
+    /// the record. Refused when `parent` is the unit itself or already below it: the chain
+    /// an unacknowledged alert climbs must end. Checked under the write lock, so two changes
+    /// made at once cannot close a loop between them.
+    pub async fn set_unit_parent(
+        &self,
+        unit: &str,
+        parent: Option<&str>,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<UnitRow, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        lock(&mut tx).await?;
+        let id = unit_id(&mut tx, unit).await?;
+        let parent_id = match parent {
+            Some(parent) => Some(unit_id(&mut tx, parent).await?),
+            None => None,
+        };
+        let parents = parent_ids(&mut tx).await?;
+        let before = parents.get(&id).copied().flatten();
+        // Walk up from the new parent: meeting the unit means it would report to itself.
+        let mut above = parent_id;
+        let mut steps = 0;
+        while let Some(current) = above {
+            if current == id {
+                return Err(StoreError::Refused(tocsin_domain::DomainError::invalid(
+                    "parent",
+                    parent.unwrap_or_default(),
+                    "a unit cannot report to itself or to a unit below it in the chain of command",
+                )));
+            }
+            steps += 1;
+            if steps > parents.len() {
+                return Err(StoreError::Corrupt(
+                    "the chain of command has a loop".to_string(),
+                ));
+            }
+            above = parents.get(&current).copied().flatten();
+        }
+        let before_name: Option<String> = match before {
+            Some(before) => Some(
+                sqlx::query("SELECT name FROM units WHERE id = $1")
+                    .bind(before)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("name")?,
+            ),
+            None => None,
+        };
+        sqlx::query("UPDATE units SET parent_id = $1 WHERE id = $2")
+            .bind(parent_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            AuditEvent {
+                actor: actor.to_string(),
+                action: "unit.parent".to_string(),
+                entity: format!("unit:{unit}"),
+                before: Some(json!({ "parent": before_name }).to_string()),
+                after: Some(json!({ "parent": parent }).to_string()),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.unit(unit).await
+    }
+
+    /// Takes an area of responsibility from a unit, on the record. Not found when the unit
+    /// does not answer for it.
+    pub async fn remove_unit_area(
+        &self,
+        unit: &str,
+        area: &str,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<UnitRow, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let id = unit_id(&mut tx, unit).await?;
+        let removed = sqlx::query("DELETE FROM unit_areas WHERE unit_id = $1 AND area = $2")
+            .bind(id)
+            .bind(area)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if removed == 0 {
+            return Err(StoreError::NotFound {
+                what: format!("area {area} of unit {unit}"),
+            });
+        }
+        unit_audit(
+            &mut tx,
+            actor,
+            "unit.area.remove",
+            unit,
+            json!({ "area": area }),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.unit(unit).await
+    }
+
+    /// Takes a user out of a unit, on the record: they get no more of its alerts (those
+    /// already sent stay in their inbox). Not found when they are not a member.
+    pub async fn remove_unit_member(
+        &self,
+        unit: &str,
+        username: &str,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<UnitRow, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let id = unit_id(&mut tx, unit).await?;
+        let removed = sqlx::query(
+            "DELETE FROM unit_members WHERE unit_id = $1 \
+             AND user_id = (SELECT id FROM users WHERE username = $2)",
+        )
+        .bind(id)
+        .bind(username)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if removed == 0 {
+            return Err(StoreError::NotFound {
+                what: format!("member {username} of unit {unit}"),
+            });
+        }
+        unit_audit(
+            &mut tx,
+            actor,
+            "unit.member.remove",
+            unit,
+            json!({ "member": username }),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.unit(unit).await
+    }
+
+    /// The unit an alert about `situation` would go to now, by the rule alerts are routed
+    /// with (see `responsible_unit`); `None` when no unit answers for it.
+    pub async fn routed_unit(&self, situation: &SituationId) -> Result<Option<String>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let unit = match responsible_unit(&mut tx, situation).await? {
+            Some(id) => Some(
+                sqlx::query("SELECT name FROM units WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("name")?,
+            ),
+            None => None,
+        };
+        tx.rollback().await?;
+        Ok(unit)
+    }
+
     /// One unit by name.
     pub async fn unit(&self, name: &str) -> Result<UnitRow, StoreError> {
         self.units()
@@ -924,6 +1085,23 @@ async fn unit_audit(
     Ok(())
 }
 
+/// Every unit's parent, by id.
+async fn parent_ids(
+    tx: &mut Transaction<'_, Any>,
+) -> Result<std::collections::HashMap<i64, Option<i64>>, StoreError> {
+    sqlx::query("SELECT id, parent_id FROM units")
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<i64, _>("id")?,
+                r.try_get::<Option<i64>, _>("parent_id")?,
+            ))
+        })
+        .collect()
+}
+
 /// The unit answering for `situation`: one naming the situation itself beats one naming its
 /// country, which beats one answering for everything (`*`); among equals, the one deepest in
 /// the chain of command (closest to the ground), then the oldest.
@@ -939,17 +1117,7 @@ async fn responsible_unit(
     .bind(situation.country().as_str())
     .fetch_all(&mut **tx)
     .await?;
-    let parents = sqlx::query("SELECT id, parent_id FROM units")
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok((
-                r.try_get::<i64, _>("id")?,
-                r.try_get::<Option<i64>, _>("parent_id")?,
-            ))
-        })
-        .collect::<Result<std::collections::HashMap<i64, Option<i64>>, StoreError>>()?;
+    let parents = parent_ids(tx).await?;
     let depth = |mut unit: i64| {
         let mut depth = 0;
         while let Some(Some(parent)) = parents.get(&unit) {

@@ -275,6 +275,22 @@ pub enum UnitsCommand {
     Area { unit: String, area: String },
     /// Add a user to a unit: they get its alerts in their Tocsin inbox
     Member { unit: String, user: String },
+    /// Put a unit under another in the chain of command (or at its top with --top)
+    Parent {
+        unit: String,
+        /// The unit one level up: where the unit's unacknowledged alerts go next
+        #[arg(required_unless_present = "top", conflicts_with = "top")]
+        parent: Option<String>,
+        /// The unit reports to no one: its unacknowledged alerts climb no further
+        #[arg(long)]
+        top: bool,
+    },
+    /// Stop a unit answering for a situation (or for every situation, *)
+    RemoveArea { unit: String, area: String },
+    /// Take a user out of a unit: they get no more of its alerts
+    RemoveMember { unit: String, user: String },
+    /// Show which unit an alert about a situation goes to, and the units it climbs to
+    Route { situation: String },
     /// Add an address the unit is warned at
     Address {
         unit: String,

@@ -73,6 +73,9 @@ impl From<StoreError> for AlertError {
                 "conflict",
                 format!("{what} already exists"),
             ),
+            StoreError::Refused(why) => {
+                AlertError::new(AlertErrorKind::BadRequest, "refused", why.to_string())
+            }
             other => {
                 tracing::error!(error = %other, "alert storage failed");
                 AlertError::new(
@@ -620,6 +623,18 @@ impl Alerts {
         Ok(shown(record, viewer))
     }
 
+    /// One alert with its record, for someone who may act on it: a signed-in user must have
+    /// been warned of it (or be an analyst), as to acknowledge it or decide on it. The
+    /// deliveries and decisions are left out for a user not cleared for the alert.
+    pub async fn show_to_recipient(
+        &self,
+        viewer: Viewer<'_>,
+        id: i64,
+    ) -> Result<AlertDetail, AlertError> {
+        self.check_recipient(viewer, id).await?;
+        self.show(viewer, id).await
+    }
+
     /// Records what was decided on an alert, optionally the measure it set going.
     pub async fn decide(
         &self,
@@ -733,14 +748,68 @@ impl Alerts {
         actor: &str,
         now: OffsetDateTime,
     ) -> Result<UnitRow, AlertError> {
-        let area = if area.trim() == "*" {
-            "*".to_string()
-        } else {
-            SituationId::parse(area)
-                .map_err(|error| AlertError::bad("bad_area", error.to_string()))?
-                .to_string()
-        };
+        let area = parse_area(area)?;
         Ok(self.store.add_unit_area(unit, &area, actor, now).await?)
+    }
+
+    /// Takes a situation (or `*`) from the units it answers for.
+    pub async fn remove_area(
+        &self,
+        unit: &str,
+        area: &str,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<UnitRow, AlertError> {
+        let area = parse_area(area)?;
+        Ok(self.store.remove_unit_area(unit, &area, actor, now).await?)
+    }
+
+    /// Puts `unit` under `parent` in the chain of command, or at its top with `None`.
+    pub async fn set_parent(
+        &self,
+        unit: &str,
+        parent: Option<&str>,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<UnitRow, AlertError> {
+        self.store
+            .set_unit_parent(unit, parent, actor, now)
+            .await
+            .map_err(|error| match error {
+                StoreError::Refused(_) => AlertError::bad(
+                    "unit_loop",
+                    format!(
+                        "{unit} cannot report to {}: that is {unit} itself or a unit below it, \
+                         and alerts would climb in a circle; choose a unit above or beside it",
+                        parent.unwrap_or_default()
+                    ),
+                ),
+                other => other.into(),
+            })
+    }
+
+    /// Where an alert about `situation` would go now: the unit answering for it, then each
+    /// unit above it, in the order an unacknowledged alert climbs. Empty when no unit
+    /// answers for it (the alert would be stored, but nobody warned).
+    pub async fn route(&self, situation: &str) -> Result<Route, AlertError> {
+        let situation = SituationId::parse(situation.trim())
+            .map_err(|error| AlertError::bad("bad_situation", error.to_string()))?;
+        let mut chain = Vec::new();
+        if let Some(first) = self.store.routed_unit(&situation).await? {
+            let units = self.store.units().await?;
+            let mut next = Some(first);
+            while let Some(name) = next {
+                if chain.contains(&name) {
+                    break;
+                }
+                next = units
+                    .iter()
+                    .find(|unit| unit.name == name)
+                    .and_then(|unit| unit.parent.clone());
+                chain.push(name);
+            }
+        }
+        Ok(Route { situation, chain })
     }
 
     pub async fn add_member(
@@ -786,6 +855,38 @@ impl Alerts {
             )
             .await?)
     }
+
+    /// Takes a user out of a unit: no more of its alerts reach them.
+    pub async fn remove_member(
+        &self,
+        unit: &str,
+        username: &str,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<UnitRow, AlertError> {
+        Ok(self
+            .store
+            .remove_unit_member(unit, username, actor, now)
+            .await?)
+    }
+}
+
+/// An area of responsibility: a situation id, or `*` for every situation.
+fn parse_area(area: &str) -> Result<String, AlertError> {
+    if area.trim() == "*" {
+        return Ok("*".to_string());
+    }
+    Ok(SituationId::parse(area.trim())
+        .map_err(|error| AlertError::bad("bad_area", error.to_string()))?
+        .to_string())
+}
+
+/// Where alerts about one situation go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Route {
+    pub situation: SituationId,
+    /// The unit warned first, then each one above it.
+    pub chain: Vec<String>,
 }
 
 /// One alert with its record.

@@ -2,10 +2,14 @@
 //! reader's clearance), with per-report forms to move, grade and place a report, and one
 //! bulk form to move several at once. Every form posts to a route here that calls the same
 //! store functions as the API and comes back to the inbox (303), or shows what was wrong.
+//!
+//! A report's indicator page lists the catalogue's suggestions for its text, to accept or
+//! reject, and the codings analysts made, and codes any indicator of the catalogue, through
+//! the assessment service as `/api/v1/reports/{id}/indicators` does.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
@@ -15,7 +19,7 @@ use tocsin_store::{Grade, ManualPlace, ReportFilter};
 
 use super::layout::Layout;
 use super::{local_path, render, see_other, PageError, SessionCsrf};
-use crate::AppState;
+use crate::{access, ApiError, AppState};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -24,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/{id}/grade", post(grade))
         .route("/reports/{id}/place", post(place))
         .route("/reports/bulk", post(bulk))
+        .route("/reports/{id}/indicators", get(indicators).post(code))
 }
 
 fn now() -> time::OffsetDateTime {
@@ -60,6 +65,11 @@ struct Row {
     moves: Vec<&'static str>,
 }
 
+/// Whether `who` may open a report's indicator page (by the access rules).
+fn may_code(who: &Principal) -> bool {
+    access::allows(who.role, &Method::GET, "/reports/{id}/indicators")
+}
+
 struct Filter {
     label: &'static str,
     href: String,
@@ -77,6 +87,8 @@ struct InboxPage {
     tlps: Vec<&'static str>,
     bulk_moves: Vec<&'static str>,
     may_act: bool,
+    /// Whether each row links to the report's indicators.
+    may_code: bool,
 }
 
 async fn inbox(
@@ -168,6 +180,7 @@ async fn inbox(
                 .collect(),
             bulk_moves: ["verified", "unverified", "false", "duplicate", "archived"].to_vec(),
             may_act,
+            may_code: may_code(&who),
         },
     ))
 }
@@ -362,4 +375,133 @@ async fn bulk(
             })?;
     }
     Ok(back_to(back.as_deref()))
+}
+
+/// An indicator decided on for a report, as the indicator page lists it.
+struct CodingLine {
+    code: String,
+    text: String,
+    state: &'static str,
+    actor: String,
+    at: String,
+    /// What the page offers to turn it into: rejected for evidence, accepted for a rejection.
+    flip: &'static str,
+}
+
+/// A group of the catalogue's indicators, for the form that codes any of them.
+struct FactorOptions {
+    label: String,
+    indicators: Vec<(String, String)>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "indicators.html")]
+struct IndicatorsPage {
+    layout: Layout,
+    report: tocsin_store::ExportRow,
+    suggestions: Vec<tocsin_app::assessment::SuggestedIndicator>,
+    codings: Vec<CodingLine>,
+    factors: Vec<FactorOptions>,
+}
+
+fn parse_report_id(raw: &str) -> Result<i64, PageError> {
+    raw.parse().map_err(|_| PageError {
+        status: StatusCode::NOT_FOUND,
+        code: "not_found",
+        message: format!("no report with id {raw:?}: ids are numbers"),
+    })
+}
+
+async fn indicators(
+    State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
+    csrf: Option<Extension<SessionCsrf>>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_report_id(&id)?;
+    // The service answers "not found" for a report above the reader's clearance.
+    let found = state
+        .assessments
+        .indicators(id, who.clearance)
+        .await
+        .map_err(ApiError::from)?;
+    let report = state.store.report(id, who.clearance).await?.report;
+    let text_of = |code: &str| {
+        state
+            .catalogue
+            .indicator(code)
+            .map_or_else(String::new, |(_, indicator)| indicator.text.clone())
+    };
+    let codings = found
+        .codings
+        .into_iter()
+        .map(|coding| CodingLine {
+            text: text_of(&coding.code),
+            flip: if coding.state.is_evidence() {
+                "rejected"
+            } else {
+                "accepted"
+            },
+            state: coding.state.as_str(),
+            code: coding.code,
+            actor: coding.actor,
+            at: coding.at,
+        })
+        .collect();
+    let factors = state
+        .catalogue
+        .risk_factors()
+        .iter()
+        .map(|factor| FactorOptions {
+            label: format!("{}. {}", factor.number, factor.name),
+            indicators: factor
+                .indicators
+                .iter()
+                .map(|indicator| (indicator.code.clone(), indicator.text.clone()))
+                .collect(),
+        })
+        .collect();
+    Ok(render(
+        StatusCode::OK,
+        &IndicatorsPage {
+            layout: Layout::new(
+                format!("Indicators of report {id}"),
+                "/reports",
+                &who,
+                csrf.as_ref().map(|c| &c.0),
+            ),
+            report,
+            suggestions: found.suggestions,
+            codings,
+            factors,
+        },
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct CodeForm {
+    code: String,
+    /// accepted, rejected or coded.
+    state: String,
+}
+
+async fn code(
+    State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, PageError> {
+    let id = parse_report_id(&id)?;
+    // The report must be one the user may see.
+    state
+        .assessments
+        .indicators(id, who.clearance)
+        .await
+        .map_err(ApiError::from)?;
+    state
+        .assessments
+        .code(id, &form.code, &form.state, &who.username, now())
+        .await
+        .map_err(ApiError::from)?;
+    Ok(see_other(&format!("/reports/{id}/indicators")))
 }

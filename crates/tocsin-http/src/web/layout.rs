@@ -34,6 +34,8 @@ const PAGES: &[(&str, &str)] = &[
     ("/report", "Send a report"),
     ("/alerts", "Alerts"),
     ("/admin/users", "Users"),
+    ("/admin/units", "Units"),
+    ("/admin/routing", "Routing"),
 ];
 
 impl Layout {

@@ -20,6 +20,7 @@ mod layout;
 pub mod limit;
 mod login;
 mod pages;
+mod units;
 
 use std::sync::Arc;
 
@@ -237,6 +238,7 @@ pub fn routes() -> Router<AppState> {
         .merge(inbox::routes())
         .merge(form::routes())
         .merge(admin::routes())
+        .merge(units::routes())
         .merge(alerts::routes())
         .merge(assets::routes())
 }

@@ -1042,3 +1042,587 @@ async fn assets_are_served_from_the_binary() {
     .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+/// Every page route and the roles that must reach it (`None`: anyone), written out apart
+/// from `RULES` so that a rule widened or narrowed there shows up here; the session matrix
+/// above then checks each role against the router, 403 for every role not named.
+const PAGE_MATRIX: &[(Method, &str, Option<&[Role]>)] = {
+    use Role::{Admin, Analyst, Monitor, SourceHandler};
+    const ALL: &[Role] = &Role::ALL;
+    &[
+        (Method::GET, "/login", None),
+        (Method::POST, "/login", None),
+        (Method::GET, "/assets/{*file}", None),
+        (Method::POST, "/logout", Some(ALL)),
+        (Method::GET, "/", Some(ALL)),
+        (Method::GET, "/situations/{id}", Some(ALL)),
+        (Method::GET, "/reports", Some(&[Analyst, SourceHandler])),
+        (Method::POST, "/reports/{id}/transition", Some(&[Analyst])),
+        (Method::POST, "/reports/{id}/grade", Some(&[Analyst])),
+        (Method::POST, "/reports/{id}/place", Some(&[Analyst])),
+        (Method::POST, "/reports/bulk", Some(&[Analyst])),
+        (Method::GET, "/reports/{id}/indicators", Some(&[Analyst])),
+        (Method::POST, "/reports/{id}/indicators", Some(&[Analyst])),
+        (
+            Method::GET,
+            "/report",
+            Some(&[Monitor, Analyst, SourceHandler]),
+        ),
+        (
+            Method::POST,
+            "/report",
+            Some(&[Monitor, Analyst, SourceHandler]),
+        ),
+        (Method::GET, "/alerts", Some(ALL)),
+        (Method::GET, "/alerts/{id}", Some(ALL)),
+        (Method::POST, "/alerts/{id}/ack", Some(ALL)),
+        (Method::POST, "/alerts/{id}/decisions", Some(ALL)),
+        (Method::GET, "/admin/users", Some(&[Admin])),
+        (Method::POST, "/admin/users", Some(&[Admin])),
+        (Method::POST, "/admin/users/{name}/role", Some(&[Admin])),
+        (Method::POST, "/admin/users/{name}/disabled", Some(&[Admin])),
+        (Method::GET, "/admin/units", Some(&[Admin])),
+        (Method::POST, "/admin/units", Some(&[Admin])),
+        (Method::POST, "/admin/units/{name}/parent", Some(&[Admin])),
+        (Method::POST, "/admin/units/{name}/members", Some(&[Admin])),
+        (
+            Method::POST,
+            "/admin/units/{name}/members/remove",
+            Some(&[Admin]),
+        ),
+        (
+            Method::POST,
+            "/admin/units/{name}/addresses",
+            Some(&[Admin]),
+        ),
+        (Method::GET, "/admin/routing", Some(&[Admin])),
+        (Method::POST, "/admin/routing", Some(&[Admin])),
+        (Method::POST, "/admin/routing/remove", Some(&[Admin])),
+    ]
+};
+
+#[test]
+fn every_page_rule_is_in_the_page_matrix_with_the_same_roles() {
+    let pages: Vec<_> = RULES.iter().filter(|rule| is_page(rule.path)).collect();
+    for rule in &pages {
+        let expected = PAGE_MATRIX
+            .iter()
+            .find(|(method, path, _)| *method == rule.method && *path == rule.path)
+            .unwrap_or_else(|| panic!("{} {} is not in the page matrix", rule.method, rule.path));
+        let actual: Option<Vec<Role>> = match rule.access {
+            Access::Public => None,
+            Access::Roles(roles) => Some(roles.to_vec()),
+            Access::Gateway => panic!("a page is never a gateway"),
+        };
+        let mut wanted = expected.2.map(<[Role]>::to_vec);
+        let mut actual = actual;
+        for roles in [&mut wanted, &mut actual].into_iter().flatten() {
+            roles.sort_by_key(|role| role.as_str());
+        }
+        assert_eq!(actual, wanted, "{} {}", rule.method, rule.path);
+    }
+    for (method, path, _) in PAGE_MATRIX {
+        assert!(
+            pages
+                .iter()
+                .any(|rule| rule.method == *method && rule.path == *path),
+            "{method} {path} is in the matrix but has no rule"
+        );
+    }
+}
+
+#[tokio::test]
+async fn administrators_build_the_chain_of_command_and_route_alerts_from_the_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let state = state(store.clone());
+    add_user(&store, "root", Role::Admin).await;
+    add_user(&store, "fp", Role::FocalPoint).await;
+    let admin = Browser::sign_in(&state, "root").await;
+    let empty = admin.get(&state, "/admin/units").await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert!(empty.body.contains("No units yet"), "{}", empty.body);
+    assert!(empty.body.contains("href=\"/admin/routing\""));
+
+    for (name, kind, parent) in [
+        ("headquarters", "department", ""),
+        ("ssd-desk", "department", "headquarters"),
+        ("ssd-mission", "mission", ""),
+    ] {
+        let added = admin
+            .post(
+                &state,
+                "/admin/units",
+                &[("name", name), ("kind", kind), ("parent", parent)],
+            )
+            .await;
+        assert_eq!(
+            added.status,
+            StatusCode::SEE_OTHER,
+            "{name}: {}",
+            added.body
+        );
+        assert_eq!(added.location(), "/admin/units");
+    }
+    let bad_kind = admin
+        .post(
+            &state,
+            "/admin/units",
+            &[("name", "embassy"), ("kind", "embassy")],
+        )
+        .await;
+    assert_eq!(bad_kind.status, StatusCode::BAD_REQUEST);
+    assert!(bad_kind.body.contains("bad_unit_kind"), "{}", bad_kind.body);
+    assert!(bad_kind.body.contains("department, mission, partner"));
+
+    // The mission goes under the desk; the desk cannot then go under the mission.
+    let moved = admin
+        .post(
+            &state,
+            "/admin/units/ssd-mission/parent",
+            &[("parent", "ssd-desk")],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
+    assert_eq!(
+        store.unit("ssd-mission").await.unwrap().parent.as_deref(),
+        Some("ssd-desk")
+    );
+    let looped = admin
+        .post(
+            &state,
+            "/admin/units/headquarters/parent",
+            &[("parent", "ssd-mission")],
+        )
+        .await;
+    assert_eq!(looped.status, StatusCode::BAD_REQUEST, "{}", looped.body);
+    assert!(looped.body.contains("unit_loop"), "{}", looped.body);
+    assert_eq!(store.unit("headquarters").await.unwrap().parent, None);
+    let unknown = admin
+        .post(
+            &state,
+            "/admin/units/nowhere/parent",
+            &[("parent", "headquarters")],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
+
+    // Members and an address.
+    let member = admin
+        .post(
+            &state,
+            "/admin/units/ssd-mission/members",
+            &[("username", "fp")],
+        )
+        .await;
+    assert_eq!(member.status, StatusCode::SEE_OTHER, "{}", member.body);
+    let ghost = admin
+        .post(
+            &state,
+            "/admin/units/ssd-mission/members",
+            &[("username", "ghost")],
+        )
+        .await;
+    assert_eq!(ghost.status, StatusCode::NOT_FOUND, "{}", ghost.body);
+    let address = admin
+        .post(
+            &state,
+            "/admin/units/ssd-desk/addresses",
+            &[
+                ("channel", "email"),
+                ("address", "desk@example.org"),
+                ("clearance", "TLP:AMBER"),
+            ],
+        )
+        .await;
+    assert_eq!(address.status, StatusCode::SEE_OTHER, "{}", address.body);
+    let bad_address = admin
+        .post(
+            &state,
+            "/admin/units/ssd-desk/addresses",
+            &[("channel", "email"), ("address", "not an address")],
+        )
+        .await;
+    assert_eq!(bad_address.status, StatusCode::BAD_REQUEST);
+    let page = admin.get(&state, "/admin/units").await;
+    assert!(page.body.contains("data-unit=\"ssd-mission\""));
+    assert!(page.body.contains("data-member=\"fp\""), "{}", page.body);
+    assert!(page.body.contains("desk@example.org"));
+    assert!(page
+        .body
+        .contains("<option value=\"ssd-desk\" selected>ssd-desk</option>"));
+
+    // Routing: headquarters answers for everything, the mission for South Sudan.
+    for (unit, area) in [("headquarters", "*"), ("ssd-mission", "ssd")] {
+        let routed = admin
+            .post(&state, "/admin/routing", &[("unit", unit), ("area", area)])
+            .await;
+        assert_eq!(routed.status, StatusCode::SEE_OTHER, "{}", routed.body);
+        assert_eq!(routed.location(), "/admin/routing");
+    }
+    let bad_area = admin
+        .post(
+            &state,
+            "/admin/routing",
+            &[("unit", "ssd-mission"), ("area", "Narnia")],
+        )
+        .await;
+    assert_eq!(bad_area.status, StatusCode::BAD_REQUEST);
+    assert!(bad_area.body.contains("bad_area"), "{}", bad_area.body);
+    let routing = admin.get(&state, "/admin/routing?situation=SSD/yei").await;
+    assert_eq!(routing.status, StatusCode::OK);
+    assert!(
+        routing
+            .body
+            .contains("data-chain=\"ssd-mission,ssd-desk,headquarters\""),
+        "{}",
+        routing.body
+    );
+    assert!(routing.body.contains("data-area=\"SSD\""));
+    assert!(routing.body.contains("data-area=\"*\""));
+    let elsewhere = admin.get(&state, "/admin/routing?situation=SDN").await;
+    assert!(elsewhere.body.contains("data-chain=\"headquarters\""));
+
+    // The page's answer is where an alert really goes.
+    let signal = tocsin_alerts::AlertSignal::StageChanged {
+        situation: tocsin_domain::SituationId::parse("SSD/yei").unwrap(),
+        from: Some(tocsin_domain::Stage::CrisisAndMobilisation),
+        to: Some(tocsin_domain::Stage::ImminentEmergency),
+        score: 0.9,
+        drivers: vec!["11.2 militia mobilising near Yei".into()],
+        tlp: Tlp::Amber,
+    };
+    let raised = state
+        .alerts
+        .raise(&signal, OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    let alert = store.alert(raised[0]).await.unwrap();
+    assert_eq!(alert.unit.as_deref(), Some("ssd-mission"));
+
+    // Taking the area and the member away again.
+    let removed = admin
+        .post(
+            &state,
+            "/admin/routing/remove",
+            &[("unit", "ssd-mission"), ("area", "SSD")],
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
+    let again = admin
+        .post(
+            &state,
+            "/admin/routing/remove",
+            &[("unit", "ssd-mission"), ("area", "SSD")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "{}", again.body);
+    let routing = admin.get(&state, "/admin/routing?situation=SSD").await;
+    assert!(routing.body.contains("data-chain=\"headquarters\""));
+    let out = admin
+        .post(
+            &state,
+            "/admin/units/ssd-mission/members/remove",
+            &[("username", "fp")],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.body);
+    assert!(store.unit("ssd-mission").await.unwrap().members.is_empty());
+    let top = admin
+        .post(&state, "/admin/units/ssd-mission/parent", &[("parent", "")])
+        .await;
+    assert_eq!(top.status, StatusCode::SEE_OTHER, "{}", top.body);
+    assert_eq!(store.unit("ssd-mission").await.unwrap().parent, None);
+
+    // Every change is on the record.
+    let actions: Vec<String> = store
+        .audit_entries(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|entry| entry.event.actor == "root")
+        .map(|entry| entry.event.action)
+        .collect();
+    for action in [
+        "unit.create",
+        "unit.parent",
+        "unit.member",
+        "unit.address",
+        "unit.area",
+        "unit.area.remove",
+        "unit.member.remove",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
+    }
+
+    // A situation nobody answers for is said so; one that is not a situation is refused.
+    let store_only = admin
+        .post(
+            &state,
+            "/admin/routing/remove",
+            &[("unit", "headquarters"), ("area", "*")],
+        )
+        .await;
+    assert_eq!(store_only.status, StatusCode::SEE_OTHER);
+    let nobody = admin.get(&state, "/admin/routing?situation=SSD").await;
+    assert!(nobody.body.contains("data-chain=\"\""), "{}", nobody.body);
+    assert!(nobody.body.contains("its alerts would warn nobody"));
+    let narnia = admin.get(&state, "/admin/routing?situation=Narnia").await;
+    assert_eq!(narnia.status, StatusCode::BAD_REQUEST);
+    assert!(narnia.body.contains("bad_situation"), "{}", narnia.body);
+}
+
+#[tokio::test]
+async fn analysts_accept_reject_and_code_indicators_on_a_report_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let state = state(store.clone());
+    add_user(&store, "amina", Role::Analyst).await;
+    let ids = some_reports(
+        &state,
+        &["Militia armed with rifles near Bor; hate speech on the radio against the Murle"],
+    )
+    .await;
+    let id = ids[0];
+    let analyst = Browser::sign_in(&state, "amina").await;
+    let inbox = analyst.get(&state, "/reports").await;
+    assert!(
+        inbox
+            .body
+            .contains(&format!("href=\"/reports/{id}/indicators\"")),
+        "{}",
+        inbox.body
+    );
+    let uri = format!("/reports/{id}/indicators");
+    let page = analyst.get(&state, &uri).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    // What the page suggests is what the assessment service suggests.
+    let found = state.assessments.indicators(id, Tlp::Red).await.unwrap();
+    assert!(found.suggestions.len() >= 2, "{:?}", found.suggestions);
+    for suggestion in &found.suggestions {
+        assert!(
+            page.body
+                .contains(&format!("<tr data-code=\"{}\">", suggestion.code)),
+            "{} not offered: {}",
+            suggestion.code,
+            page.body
+        );
+    }
+    assert!(page.body.contains("No indicator decided on yet"));
+    let (accept, reject) = (&found.suggestions[0].code, &found.suggestions[1].code);
+    for (code, state_word) in [
+        (accept, "accepted"),
+        (reject, "rejected"),
+        (&"1.1".to_string(), "coded"),
+    ] {
+        let done = analyst
+            .post(&state, &uri, &[("code", code), ("state", state_word)])
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{code}: {}", done.body);
+        assert_eq!(done.location(), uri);
+    }
+    let codings = store.report_codings(id).await.unwrap();
+    let decided: Vec<(&str, &str, &str)> = codings
+        .iter()
+        .map(|c| (c.code.as_str(), c.state.as_str(), c.actor.as_str()))
+        .collect();
+    for expected in [
+        (accept.as_str(), "accepted", "amina"),
+        (reject.as_str(), "rejected", "amina"),
+        ("1.1", "coded", "amina"),
+    ] {
+        assert!(decided.contains(&expected), "{expected:?} in {decided:?}");
+    }
+    let page = analyst.get(&state, &uri).await;
+    assert!(
+        !page.body.contains(&format!("<tr data-code=\"{accept}\">")),
+        "a decided suggestion is not offered again"
+    );
+    assert!(page.body.contains(&format!(
+        "<tr data-code=\"{reject}\" data-state=\"rejected\">"
+    )));
+    assert!(page
+        .body
+        .contains("<tr data-code=\"1.1\" data-state=\"coded\">"));
+
+    // Refused: an indicator the catalogue lacks, a suggestion posing as a decision, a
+    // report that is not there.
+    let unknown = analyst
+        .post(&state, &uri, &[("code", "99.9"), ("state", "coded")])
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(
+        unknown.body.contains("unknown_indicator"),
+        "{}",
+        unknown.body
+    );
+    let suggested = analyst
+        .post(&state, &uri, &[("code", "1.2"), ("state", "suggested")])
+        .await;
+    assert_eq!(suggested.status, StatusCode::BAD_REQUEST);
+    assert!(suggested.body.contains("bad_state"));
+    let missing = analyst
+        .post(
+            &state,
+            "/reports/9999/indicators",
+            &[("code", "1.1"), ("state", "coded")],
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(store.report_codings(id).await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn those_warned_read_an_alert_and_record_decisions_linked_to_a_measure() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let state = state(store.clone());
+    add_user(&store, "fp", Role::FocalPoint).await;
+    add_user(&store, "mo", Role::Monitor).await;
+    add_user(&store, "ops", Role::Monitor).await;
+    let now = OffsetDateTime::now_utc();
+    state
+        .alerts
+        .create_unit("ssd-mission", "mission", None, "root", now)
+        .await
+        .unwrap();
+    state
+        .alerts
+        .add_area("ssd-mission", "SSD", "root", now)
+        .await
+        .unwrap();
+    for member in ["fp", "mo"] {
+        state
+            .alerts
+            .add_member("ssd-mission", member, "root", now)
+            .await
+            .unwrap();
+    }
+    let signal = tocsin_alerts::AlertSignal::StageChanged {
+        situation: tocsin_domain::SituationId::parse("SSD").unwrap(),
+        from: Some(tocsin_domain::Stage::CrisisAndMobilisation),
+        to: Some(tocsin_domain::Stage::ImminentEmergency),
+        score: 0.9,
+        drivers: vec!["11.2 militia mobilising near Yei".into()],
+        tlp: Tlp::Amber,
+    };
+    let id = state.alerts.raise(&signal, now).await.unwrap()[0];
+    let measure = tocsin_app::prevention::add_response(
+        &store,
+        "SSD",
+        &tocsin_app::prevention::MeasureInput {
+            actor: "Special Adviser".into(),
+            organisation: "UN".into(),
+            tool: "targeted-sanctions".into(),
+            start: "2026-01-10".into(),
+            ..Default::default()
+        },
+        "fp",
+        now,
+    )
+    .await
+    .unwrap();
+
+    let focal = Browser::sign_in(&state, "fp").await;
+    let inbox = focal.get(&state, "/alerts").await;
+    assert!(
+        inbox
+            .body
+            .contains(&format!("href=\"/alerts/{id}#decide\"")),
+        "{}",
+        inbox.body
+    );
+    let uri = format!("/alerts/{id}");
+    let page = focal.get(&state, &uri).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("No decision recorded yet"));
+    assert!(page.body.contains("11.2 militia mobilising near Yei"));
+    // A focal point reads measures, so the form offers the situation's.
+    assert!(
+        page.body
+            .contains(&format!("<option value=\"{}\">", measure.record.id)),
+        "{}",
+        page.body
+    );
+    let decided = focal
+        .post(
+            &state,
+            &format!("{uri}/decisions"),
+            &[
+                ("decision", "Envoy to Juba this week"),
+                ("response", &measure.record.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+    assert_eq!(decided.location(), format!("/alerts/{id}#decisions"));
+    let page = focal.get(&state, &uri).await;
+    assert!(page.body.contains("Envoy to Juba this week"));
+    assert!(
+        page.body
+            .contains(&format!("— measure #{} ", measure.record.id)),
+        "{}",
+        page.body
+    );
+    let record = state
+        .alerts
+        .show(tocsin_app::Viewer::Operator, id)
+        .await
+        .unwrap()
+        .decisions;
+    assert_eq!(record.len(), 1);
+    assert_eq!(record[0].decided_by, "fp");
+    assert_eq!(record[0].response_id, Some(measure.record.id));
+
+    // A monitor in the unit decides too, but is offered no measures to link.
+    let monitor = Browser::sign_in(&state, "mo").await;
+    let page = monitor.get(&state, &uri).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(!page.body.contains("name=\"response\""));
+    let decided = monitor
+        .post(
+            &state,
+            &format!("{uri}/decisions"),
+            &[("decision", "Told the chiefs")],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+
+    // Refused: an empty decision, a measure that does not exist, someone not warned.
+    let empty = focal
+        .post(&state, &format!("{uri}/decisions"), &[("decision", "  ")])
+        .await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    assert!(empty.body.contains("bad_decision"), "{}", empty.body);
+    let no_measure = focal
+        .post(
+            &state,
+            &format!("{uri}/decisions"),
+            &[("decision", "x"), ("response", "9999")],
+        )
+        .await;
+    assert_eq!(
+        no_measure.status,
+        StatusCode::NOT_FOUND,
+        "{}",
+        no_measure.body
+    );
+    let outsider = Browser::sign_in(&state, "ops").await;
+    let refused = outsider.get(&state, &uri).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("not_a_recipient"), "{}", refused.body);
+    let refused = outsider
+        .post(&state, &format!("{uri}/decisions"), &[("decision", "x")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let record = state
+        .alerts
+        .show(tocsin_app::Viewer::Operator, id)
+        .await
+        .unwrap()
+        .decisions;
+    assert_eq!(record.len(), 2);
+}

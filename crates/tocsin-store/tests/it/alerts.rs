@@ -452,8 +452,145 @@ async fn community_subscribers_are_sealed_and_broadcasts_rate_limited(db: Db) {
         .any(|e| e.event.action == "community.broadcast"));
 }
 
+/// The chain of command changes after units are made; it can never loop, and routing
+/// follows each change.
+async fn units_move_in_the_chain_of_command_without_loops_and_routing_follows(db: Db) {
+    let store = db.open().await;
+    chain(&store).await;
+    store
+        .create_unit("yei-office", "mission", Some("ssd-mission"), "admin", NOW)
+        .await
+        .unwrap();
+    let yei = SituationId::parse("SSD/yei").unwrap();
+    assert_eq!(
+        store.routed_unit(&yei).await.unwrap().as_deref(),
+        Some("ssd-mission")
+    );
+    // Headquarters under the Yei office would close a loop through the mission: refused,
+    // as is a unit under itself; nothing changes.
+    for (unit, parent) in [
+        ("headquarters", "yei-office"),
+        ("ssd-mission", "ssd-mission"),
+    ] {
+        assert!(
+            matches!(
+                store
+                    .set_unit_parent(unit, Some(parent), "admin", NOW)
+                    .await,
+                Err(StoreError::Refused(_))
+            ),
+            "{unit} under {parent}"
+        );
+    }
+    assert_eq!(store.unit("headquarters").await.unwrap().parent, None);
+    assert!(matches!(
+        store
+            .set_unit_parent("yei-office", Some("nowhere"), "admin", NOW)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    // The Yei office moves to headquarters; a Yei area makes it the one warned.
+    let moved = store
+        .set_unit_parent("yei-office", Some("headquarters"), "admin", NOW)
+        .await
+        .unwrap();
+    assert_eq!(moved.parent.as_deref(), Some("headquarters"));
+    store
+        .add_unit_area("yei-office", "SSD/yei", "admin", NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.routed_unit(&yei).await.unwrap().as_deref(),
+        Some("yei-office")
+    );
+    let top = store
+        .set_unit_parent("yei-office", None, "admin", NOW)
+        .await
+        .unwrap();
+    assert_eq!(top.parent, None);
+
+    // Taking areas and members away: routing falls back to the next rule; a second removal
+    // finds nothing.
+    let unit = store
+        .remove_unit_area("yei-office", "SSD/yei", "admin", NOW)
+        .await
+        .unwrap();
+    assert!(unit.areas.is_empty());
+    assert_eq!(
+        store.routed_unit(&yei).await.unwrap().as_deref(),
+        Some("ssd-mission")
+    );
+    store
+        .remove_unit_area("ssd-mission", "SSD", "admin", NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.routed_unit(&yei).await.unwrap().as_deref(),
+        Some("headquarters")
+    );
+    assert!(matches!(
+        store
+            .remove_unit_area("ssd-mission", "SSD", "admin", NOW)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let unit = store
+        .remove_unit_member("ssd-mission", "director", "admin", NOW)
+        .await
+        .unwrap();
+    assert_eq!(unit.members, ["amina"]);
+    assert!(matches!(
+        store
+            .remove_unit_member("ssd-mission", "director", "admin", NOW)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    store
+        .remove_unit_area("headquarters", "*", "admin", NOW)
+        .await
+        .unwrap();
+    assert_eq!(store.routed_unit(&yei).await.unwrap(), None);
+
+    let entries = store.audit_entries(0, 1000).await.unwrap();
+    let parent_changes: Vec<_> = entries
+        .iter()
+        .filter(|e| e.event.action == "unit.parent")
+        .map(|e| {
+            (
+                e.event.before.clone().unwrap(),
+                e.event.after.clone().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        parent_changes,
+        [
+            (
+                r#"{"parent":"ssd-mission"}"#.to_string(),
+                r#"{"parent":"headquarters"}"#.to_string()
+            ),
+            (
+                r#"{"parent":"headquarters"}"#.to_string(),
+                r#"{"parent":null}"#.to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        entries
+            .iter()
+            .filter(|e| matches!(
+                e.event.action.as_str(),
+                "unit.area.remove" | "unit.member.remove"
+            ))
+            .count(),
+        4
+    );
+    assert!(store.verify_audit().await.unwrap().first_break.is_none());
+}
+
 contract!(
     community_subscribers_are_sealed_and_broadcasts_rate_limited,
+    units_move_in_the_chain_of_command_without_loops_and_routing_follows,
     alerts_go_to_the_responsible_unit_and_climb_when_unacknowledged,
     repeats_inside_the_window_join_the_open_alert,
     a_delivery_is_claimed_once_retried_and_dead_lettered,

@@ -88,6 +88,36 @@ pub async fn units(
         }
         UnitsCommand::Area { unit, area } => alerts.add_area(&unit, &area, &actor, now).await?,
         UnitsCommand::Member { unit, user } => alerts.add_member(&unit, &user, &actor, now).await?,
+        UnitsCommand::Parent { unit, parent, .. } => {
+            alerts
+                .set_parent(&unit, parent.as_deref(), &actor, now)
+                .await?
+        }
+        UnitsCommand::RemoveArea { unit, area } => {
+            alerts.remove_area(&unit, &area, &actor, now).await?
+        }
+        UnitsCommand::RemoveMember { unit, user } => {
+            alerts.remove_member(&unit, &user, &actor, now).await?
+        }
+        UnitsCommand::Route { situation } => {
+            let route = alerts.route(&situation).await?;
+            emit(json, &route, |route| {
+                if route.chain.is_empty() {
+                    format!(
+                        "no unit answers for {}: its alerts would warn nobody; \
+                         tocsin units area UNIT {} (or *) makes one answer",
+                        route.situation, route.situation
+                    )
+                } else {
+                    format!(
+                        "alerts about {} go to {}",
+                        route.situation,
+                        route.chain.join(", then ")
+                    )
+                }
+            })?;
+            return Ok(Outcome::Success);
+        }
         UnitsCommand::Address {
             unit,
             channel,

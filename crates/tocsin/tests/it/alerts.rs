@@ -1127,6 +1127,36 @@ fn units_are_set_up_and_alerts_acknowledged_and_decided_from_the_command_line() 
     assert_eq!(mission["addresses"][0]["address"], "+211912000111");
     assert_eq!(mission["addresses"][0]["clearance"], "TLP:GREEN");
 
+    // Routing as the rule reads it, and the chain changed: a loop is refused.
+    let (code, stdout, stderr) = tocsin(&["units", "route", "SSD/yei"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout.trim(),
+        "alerts about SSD/yei go to ssd-mission, then headquarters"
+    );
+    let (code, _, stderr) = tocsin(&["units", "parent", "headquarters", "ssd-mission"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("alerts would climb in a circle"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = tocsin(&["units", "parent", "headquarters"]);
+    assert_eq!(code, 2, "a parent or --top is required: {stderr}");
+    let (code, stdout, stderr) = tocsin(&["units", "parent", "ssd-mission", "--top", "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json(&stdout)["parent"], serde_json::Value::Null);
+    let (code, _, stderr) = tocsin(&["units", "parent", "ssd-mission", "headquarters"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = tocsin(&["units", "area", "headquarters", "*"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = tocsin(&["units", "remove-area", "headquarters", "*"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = tocsin(&["units", "remove-area", "headquarters", "*"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not found"), "{stderr}");
+    let (_, stdout, _) = tocsin(&["units", "route", "SDN", "--json"]);
+    assert_eq!(json(&stdout)["chain"], serde_json::json!([]));
+
     let signal = serde_json::to_string(&stage_signal(Some(1), Some(2))).unwrap();
     let file = sandbox.dir.path().join("signal.json");
     std::fs::write(&file, signal).unwrap();

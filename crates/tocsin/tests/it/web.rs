@@ -1,9 +1,10 @@
 //! The web application end to end in real headless Chromium against a real `tocsin serve` on
 //! loopback with a fresh data directory: `web/e2e/flow.mjs` (playwright-core driving Debian's
 //! chromium) signs in as a monitor, sends a report from the form, signs in as an analyst,
-//! places and verifies it, finds its marker on the situation map, and acknowledges an alert
-//! sent to their unit. Screenshots land in
-//! `target/screenshots/`.
+//! places and verifies it, accepts an indicator the catalogue suggests for it, finds its
+//! marker on the situation map, acknowledges an alert sent to their unit and records a
+//! decision on it linked to a measure, then signs in as an administrator and checks where
+//! alerts about the situation go. Screenshots land in `target/screenshots/`.
 //!
 //! `scripts/test` installs chromium and the npm packages and sets `TOCSIN_TEST_CHROMIUM=1`;
 //! without that variable (a bare `cargo test` on a machine without a browser) this test
@@ -58,6 +59,7 @@ fn a_report_goes_from_the_monitor_form_to_the_situation_map_in_chromium() {
     assert_eq!(code, 0, "{err}");
     add_user(&sandbox, "mo", "monitor");
     add_user(&sandbox, "amina", "analyst");
+    add_user(&sandbox, "root", "admin");
     // An alert for the analyst: their unit answers for South Sudan, whose stage went to 3.
     for args in [
         vec!["units", "add", "ssd-desk", "--kind", "department"],
@@ -74,6 +76,23 @@ fn a_report_goes_from_the_monitor_form_to_the_situation_map_in_chromium() {
     )
     .unwrap();
     let (code, out, err) = run(sandbox.tocsin().args(["alerts", "raise"]).arg(&signal));
+    assert_eq!(code, 0, "{out}{err}");
+    // A measure under way for South Sudan, for the decision to name.
+    let (code, out, err) = run(sandbox.tocsin().args([
+        "responses",
+        "add",
+        "SSD",
+        "--actor",
+        "Special Adviser on the Prevention of Genocide",
+        "--organisation",
+        "UN",
+        "--tool",
+        "targeted-sanctions",
+        "--start",
+        "2026-01-10",
+        "--status",
+        "under_way",
+    ]));
     assert_eq!(code, 0, "{out}{err}");
     // Plain HTTP on loopback: the session cookie cannot be Secure here.
     let (child, address) = start_server(
@@ -93,6 +112,7 @@ fn a_report_goes_from_the_monitor_form_to_the_situation_map_in_chromium() {
         .env("TOCSIN_URL", format!("http://{address}"))
         .env("TOCSIN_E2E_MONITOR", "mo")
         .env("TOCSIN_E2E_ANALYST", "amina")
+        .env("TOCSIN_E2E_ADMIN", "root")
         .env("TOCSIN_E2E_PASSWORD", PASSWORD)
         .env("TOCSIN_E2E_SCREENSHOTS", &screenshots)
         .output()
@@ -108,16 +128,45 @@ fn a_report_goes_from_the_monitor_form_to_the_situation_map_in_chromium() {
     );
     assert!(stdout.contains("e2e ok: report 1 sent, placed, verified and on the map"));
     assert!(stdout.contains("alert acknowledged"), "{stdout}");
+    assert!(
+        stdout.contains("decision recorded with measure 1; routing to ssd-desk"),
+        "{stdout}"
+    );
     let (_, listed, _) = run(sandbox.tocsin().args(["alerts", "list", "--json"]));
     assert!(listed.contains("\"acknowledged_by\":\"amina\""), "{listed}");
+    // What the browser did is in the store, done by the analyst.
+    let (_, shown, _) = run(sandbox.tocsin().args(["alerts", "show", "1", "--json"]));
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    let decision = &shown["decisions"][0];
+    assert_eq!(decision["decided_by"], "amina", "{shown}");
+    assert_eq!(decision["response_id"], 1, "{shown}");
+    assert!(decision["decision"]
+        .as_str()
+        .unwrap()
+        .starts_with("Send the envoy to Kapoeta"));
+    let (_, indicators, _) = run(sandbox
+        .tocsin()
+        .args(["reports", "indicators", "1", "--json"]));
+    let indicators: serde_json::Value = serde_json::from_str(&indicators).unwrap();
+    let codings = indicators["codings"].as_array().unwrap();
+    assert_eq!(codings.len(), 1, "{indicators}");
+    assert_eq!(codings[0]["state"], "accepted");
+    assert_eq!(codings[0]["actor"], "amina");
     for shot in [
         "1-monitor-form",
         "2-monitor-sent",
         "3-analyst-dashboard",
         "4-analyst-inbox",
-        "5-analyst-situation-map",
-        "6-analyst-alerts",
-        "7-analyst-alert-acknowledged",
+        "5-analyst-indicators",
+        "6-analyst-indicator-accepted",
+        "7-analyst-situation-map",
+        "8-analyst-alerts",
+        "9-analyst-alert-acknowledged",
+        "10-analyst-decision-form",
+        "10-analyst-decision-form-phone",
+        "11-analyst-decision-recorded",
+        "12-admin-units",
+        "13-admin-routing",
     ] {
         let path = screenshots.join(format!("{shot}.png"));
         let bytes = std::fs::read(&path).unwrap_or_else(|_| panic!("no {}", path.display()));
