@@ -163,6 +163,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<UnitRow, StoreError> {
         let mut tx = self.pool.begin().await?;
+        lock(&mut tx).await?;
         let parent_id = match parent {
             Some(parent) => Some(unit_id(&mut tx, parent).await?),
             None => None,
@@ -209,6 +210,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<UnitRow, StoreError> {
         let mut tx = self.pool.begin().await?;
+        lock(&mut tx).await?;
         let id = unit_id(&mut tx, unit).await?;
         sqlx::query(
             "INSERT INTO unit_areas (unit_id, area) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -238,6 +240,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<UnitRow, StoreError> {
         let mut tx = self.pool.begin().await?;
+        lock(&mut tx).await?;
         let id = unit_id(&mut tx, unit).await?;
         let user: i64 = sqlx::query("SELECT id FROM users WHERE username = $1")
             .bind(username)
@@ -277,6 +280,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<UnitRow, StoreError> {
         let mut tx = self.pool.begin().await?;
+        lock(&mut tx).await?;
         let id = unit_id(&mut tx, unit).await?;
         sqlx::query(
             "INSERT INTO unit_addresses (unit_id, channel, address, clearance) \
@@ -381,6 +385,9 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<UnitRow, StoreError> {
         let mut tx = self.pool.begin().await?;
+        // The write lock first: reading before writing would make SQLite refuse the upgrade
+        // at once, rather than wait, when another write is under way.
+        lock(&mut tx).await?;
         let id = unit_id(&mut tx, unit).await?;
         let removed = sqlx::query("DELETE FROM unit_areas WHERE unit_id = $1 AND area = $2")
             .bind(id)
@@ -416,6 +423,9 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<UnitRow, StoreError> {
         let mut tx = self.pool.begin().await?;
+        // The write lock first: reading before writing would make SQLite refuse the upgrade
+        // at once, rather than wait, when another write is under way.
+        lock(&mut tx).await?;
         let id = unit_id(&mut tx, unit).await?;
         let removed = sqlx::query(
             "DELETE FROM unit_members WHERE unit_id = $1 \
@@ -930,6 +940,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<DecisionRecord, StoreError> {
         let mut tx = self.pool.begin().await?;
+        lock(&mut tx).await?;
         let exists = sqlx::query("SELECT id FROM alerts WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
