@@ -122,6 +122,9 @@ enum PlaceMiss {
 }
 
 /// What a payload was read as, before it is stored with it.
+// Nearly every payload reads as a report, and it is moved only once: boxing it would cost an
+// allocation for nothing.
+#[allow(clippy::large_enum_variant)]
 enum Read {
     Report {
         report: NewReport,

@@ -968,7 +968,29 @@ async fn accept_together(
     Ok(results)
 }
 
+/// How a payload first stored in a group commit ended, for the repeats of it in the same one.
+struct Ended<'r> {
+    state: InboxState,
+    report_id: Option<i64>,
+    code: Option<&'r str>,
+    message: Option<&'r str>,
+}
+
+impl Ended<'_> {
+    fn accepted(report_id: i64) -> Self {
+        Ended {
+            state: InboxState::Accepted,
+            report_id: Some(report_id),
+            code: None,
+            message: None,
+        }
+    }
+}
+
 /// How [`Store::receive_read`] carries what was read: a report to store, or a refusal.
+// Nearly every reading is a report, and the whole write is boxed on its way to the writer:
+// boxing the report as well would cost an allocation for nothing.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum ReadWrite {
     Report(AcceptWrite),
     Refused { code: String, message: String },
@@ -1029,18 +1051,14 @@ pub(crate) async fn read_together(
     let mut stored = Vec::with_capacity(plans.len());
     // How each payload first stored in this transaction ended: a repeat of it later in the
     // batch is told so, as it would be had it come a moment later.
-    let mut ended: HashMap<i64, (InboxState, Option<i64>, Option<&str>, Option<&str>)> =
-        HashMap::new();
+    let mut ended: HashMap<i64, Ended> = HashMap::new();
     for plan in plans {
         stored.push(match plan {
             Plan::Repeat(entry) => Stored::Repeat(entry),
             Plan::Rejected(inbox_id) => Stored::Rejected { inbox_id },
             Plan::Together(index, inbox_id) => {
                 let first = accepted[index].clone();
-                ended.insert(
-                    inbox_id,
-                    (InboxState::Accepted, Some(first.report_id), None, None),
-                );
+                ended.insert(inbox_id, Ended::accepted(first.report_id));
                 Stored::Accepted {
                     inbox_id,
                     accepted: first,
@@ -1048,10 +1066,7 @@ pub(crate) async fn read_together(
             }
             Plan::Alone(write, inbox_id) => {
                 let first = write.run_for(tx, batch, Some(inbox_id)).await?;
-                ended.insert(
-                    inbox_id,
-                    (InboxState::Accepted, Some(first.report_id), None, None),
-                );
+                ended.insert(inbox_id, Ended::accepted(first.report_id));
                 Stored::Accepted {
                     inbox_id,
                     accepted: first,
@@ -1071,23 +1086,21 @@ pub(crate) async fn read_together(
         .await?;
         ended.insert(
             inbox_id,
-            (
-                InboxState::Rejected,
-                None,
-                Some(code.as_str()),
-                Some(message.as_str()),
-            ),
+            Ended {
+                state: InboxState::Rejected,
+                report_id: None,
+                code: Some(code.as_str()),
+                message: Some(message.as_str()),
+            },
         );
     }
     for outcome in &mut stored {
         if let Stored::Repeat(entry) = outcome {
-            if let (InboxState::Received, Some((state, report_id, code, message))) =
-                (&entry.state, ended.get(&entry.id))
-            {
-                entry.state = state.clone();
-                entry.report_id = *report_id;
-                entry.error_code = code.map(str::to_string);
-                entry.error_message = message.map(str::to_string);
+            if let (InboxState::Received, Some(first)) = (&entry.state, ended.get(&entry.id)) {
+                entry.state = first.state.clone();
+                entry.report_id = first.report_id;
+                entry.error_code = first.code.map(str::to_string);
+                entry.error_message = first.message.map(str::to_string);
             }
         }
     }
