@@ -206,9 +206,7 @@ pub struct FactorBoard {
 pub struct Assessments {
     store: Store,
     catalogue: Arc<Catalogue>,
-    /// Shared: the state holding it is cloned for every request the server answers, and the
-    /// parameters are many maps.
-    params: Arc<Params>,
+    params: Params,
     /// Where a stored stage change is signalled, when alerts are in use.
     alerts: Option<crate::Alerts>,
 }
@@ -218,7 +216,7 @@ impl Assessments {
         Assessments {
             store,
             catalogue,
-            params: Arc::new(params),
+            params,
             alerts: None,
         }
     }
@@ -336,7 +334,7 @@ impl Assessments {
             .as_ref()
             .and_then(|record| Stage::try_from(record.to_stage).ok());
 
-        let engine = Engine::new(Params::clone(&self.params), &self.catalogue);
+        let engine = Engine::new(self.params.clone(), &self.catalogue);
         let mut assessment = engine.assess(
             &Input {
                 observations: &observations,
@@ -525,7 +523,7 @@ impl Assessments {
             .assessment_evidence(situation, since, now)
             .await
             .map_err(AssessmentError::store)?;
-        let engine = Engine::new(Params::clone(&self.params), &self.catalogue);
+        let engine = Engine::new(self.params.clone(), &self.catalogue);
         let factors = self
             .catalogue
             .risk_factors()

@@ -1,16 +1,9 @@
 //! Receiving field reports: the JSON API and SMS gateway webhooks.
 //!
-//! Nothing received is lost, and nothing is answered before the payload is on disk. A report
-//! sent to the API or the web form is read (parsed, placed, its language detected) in memory,
-//! then the sealed payload and what was read from it are committed in one transaction, the
-//! payload row first ([`tocsin_store::Store::receive_read`]): the report with its inbox link and
-//! audit entry, or the reason it was refused. One commit a report instead of two is what lets
-//! intake keep up with thousands of reports a second. A parser that panics does not lose the
-//! payload either: it is stored refused, for an analyst. An SMS is committed to the inbox
-//! before it is parsed ([`tocsin_store::Store::receive`]), because what it becomes (a report
-//! from a source, a subscription) takes further reads and writes; then it is parsed, its
-//! sender matched to a pseudonymous source, its place resolved, and the report stored. A
-//! repeat delivery (same key) is answered as the first one was, whatever the channel.
+//! Every payload is sealed and committed to the inbox before it is parsed
+//! ([`tocsin_store::Store::receive`]); a repeat delivery is answered as the first one was.
+//! Only then is it parsed, its sender matched to a pseudonymous source, its place resolved, and
+//! the report stored. What cannot be read is kept in the inbox with the reason.
 //!
 //! Place: a partner system using the API gets `unknown_place` (422) for a name the gazetteer
 //! cannot place, because it can send coordinates or a better name. A person sending an SMS,
@@ -28,8 +21,7 @@ use tocsin_ingest::{
     parse_webhook, GatewayKind, Subscription,
 };
 use tocsin_store::{
-    Delivery, InboxEntry, InboxState, NewReport, PlaceInput, Reading, Received, Store, StoreError,
-    Stored, Vault,
+    Delivery, InboxEntry, InboxState, NewReport, PlaceInput, Received, Store, StoreError, Vault,
 };
 
 /// The shared secret each SMS gateway must present. A gateway without one configured is
@@ -121,48 +113,6 @@ enum PlaceMiss {
     Queue,
 }
 
-/// What a payload was read as, before it is stored with it.
-// Nearly every payload reads as a report, and it is moved only once: boxing it would cost an
-// allocation for nothing.
-#[allow(clippy::large_enum_variant)]
-enum Read {
-    Report {
-        report: NewReport,
-        situation: Option<SituationId>,
-    },
-    Refused {
-        kind: IntakeErrorKind,
-        code: &'static str,
-        message: String,
-    },
-}
-
-/// What the sender is told once the payload and its reading are stored.
-enum Answer {
-    Report {
-        place_state: &'static str,
-        situation: Option<SituationId>,
-        language: Option<String>,
-    },
-    Refused {
-        kind: IntakeErrorKind,
-        code: &'static str,
-        message: String,
-    },
-}
-
-/// Reads a payload, keeping it even if reading it panics: the payload is stored after it is
-/// read (with the outcome, in one commit), so a parser bug must not lose it. The panic is
-/// reported by the panic hook; the payload is kept, refused, for an analyst to look at.
-fn read_guarded(read: impl FnOnce() -> Read) -> Read {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| Read::Refused {
-        kind: IntakeErrorKind::Internal,
-        code: "unreadable",
-        message: "the report could not be read here; it is kept for an analyst to look at"
-            .to_string(),
-    })
-}
-
 /// The intake service.
 #[derive(Debug, Clone)]
 pub struct Intake {
@@ -201,24 +151,27 @@ impl Intake {
         now: OffsetDateTime,
     ) -> Result<IntakeOutcome, IntakeError> {
         let key = idempotency_key.map(|key| format!("api:{key}"));
-        let read = read_guarded(|| match parse_submission(body) {
-            Ok(submission) => self.read_submission(submission, PlaceMiss::Refuse),
-            Err(error) => Read::Refused {
-                kind: IntakeErrorKind::BadRequest,
-                code: error.code,
-                message: match &error.path {
+        let inbox_id = match self
+            .receive("api", key.as_deref(), "application/json", body, now)
+            .await?
+        {
+            Ok(inbox_id) => inbox_id,
+            Err(repeat) => return repeat,
+        };
+        let submission = match parse_submission(body) {
+            Ok(submission) => submission,
+            Err(error) => {
+                let message = match &error.path {
                     Some(path) => format!("{path}: {}", error.message),
                     None => error.message.clone(),
-                },
-            },
-        });
-        let delivery = Delivery {
-            channel: "api",
-            delivery_key: key.as_deref(),
-            content_type: "application/json",
-            payload: body,
+                };
+                return Err(self
+                    .refuse(inbox_id, IntakeErrorKind::BadRequest, error.code, message)
+                    .await);
+            }
         };
-        self.store_read(delivery, read, now).await
+        self.accept_submission(inbox_id, submission, PlaceMiss::Refuse, now)
+            .await
     }
 
     /// The monitors' web form (`application/x-www-form-urlencoded`, see
@@ -233,105 +186,44 @@ impl Intake {
         now: OffsetDateTime,
     ) -> Result<IntakeOutcome, IntakeError> {
         let key = submission_id.map(|id| format!("form:{id}"));
-        let read = read_guarded(|| match parse_form_submission(body) {
-            Ok(submission) => self.read_submission(submission, PlaceMiss::Queue),
-            Err(error) => Read::Refused {
-                kind: IntakeErrorKind::BadRequest,
-                code: error.code,
-                message: error.message,
-            },
-        });
-        let delivery = Delivery {
-            channel: "web_form",
-            delivery_key: key.as_deref(),
-            content_type: "application/x-www-form-urlencoded",
-            payload: body,
+        let inbox_id = match self
+            .receive(
+                "web_form",
+                key.as_deref(),
+                "application/x-www-form-urlencoded",
+                body,
+                now,
+            )
+            .await?
+        {
+            Ok(inbox_id) => inbox_id,
+            Err(repeat) => return repeat,
         };
-        self.store_read(delivery, read, now).await
-    }
-
-    /// Stores a payload with what was read from it, in one commit, and tells the sender what
-    /// became of it (or, for a repeat, what became of the first delivery).
-    async fn store_read(
-        &self,
-        delivery: Delivery<'_>,
-        read: Read,
-        now: OffsetDateTime,
-    ) -> Result<IntakeOutcome, IntakeError> {
-        let (reading, answer) = match read {
-            Read::Report { report, situation } => {
-                let answer = Answer::Report {
-                    place_state: report.place.state,
-                    situation,
-                    language: report.language.clone(),
-                };
-                (Reading::Report(report), answer)
+        let submission = match parse_form_submission(body) {
+            Ok(submission) => submission,
+            Err(error) => {
+                return Err(self
+                    .refuse(
+                        inbox_id,
+                        IntakeErrorKind::BadRequest,
+                        error.code,
+                        error.message,
+                    )
+                    .await)
             }
-            Read::Refused {
-                kind,
-                code,
-                message,
-            } => (
-                Reading::Refused {
-                    code: code.to_string(),
-                    message: message.clone(),
-                },
-                Answer::Refused {
-                    kind,
-                    code,
-                    message,
-                },
-            ),
         };
-        let stored = self
-            .store
-            .receive_read(&self.vault, delivery, reading, now)
+        self.accept_submission(inbox_id, submission, PlaceMiss::Queue, now)
             .await
-            .map_err(IntakeError::internal)?;
-        match (stored, answer) {
-            (Stored::Repeat(entry), _) => self.answer_repeat(entry).await,
-            (
-                Stored::Accepted { inbox_id, accepted },
-                Answer::Report {
-                    place_state,
-                    situation,
-                    language,
-                },
-            ) => Ok(IntakeOutcome {
-                report_id: accepted.report_id,
-                inbox_id,
-                repeated: accepted.duplicate,
-                place_state: place_state.to_string(),
-                situation,
-                language,
-            }),
-            (
-                Stored::Rejected { inbox_id },
-                Answer::Refused {
-                    kind,
-                    code,
-                    message,
-                },
-            ) => Err(IntakeError {
-                kind,
-                code,
-                message,
-                inbox_id: Some(inbox_id),
-            }),
-            (Stored::Accepted { .. } | Stored::Rejected { .. }, _) => {
-                Err(IntakeError::internal(StoreError::Corrupt(
-                    "a payload was stored with another outcome than the one read".to_string(),
-                )))
-            }
-        }
     }
 
-    /// Places and reads a checked submission: the report it becomes, or why it is refused.
-    fn read_submission(
+    /// Places, reads and stores a checked submission already in the inbox.
+    async fn accept_submission(
         &self,
+        inbox_id: i64,
         submission: tocsin_ingest::ReportSubmission,
         miss: PlaceMiss,
-    ) -> Read {
+        now: OffsetDateTime,
+    ) -> Result<IntakeOutcome, IntakeError> {
         let (place, situation) = match &submission.place {
             None => (
                 PlaceInput {
@@ -388,22 +280,30 @@ impl Intake {
                             .take(4)
                             .map(|c| format!("{}, {}", c.name, c.situation))
                             .collect();
-                        return Read::Refused {
-                            kind: IntakeErrorKind::Unprocessable,
-                            code: "ambiguous_place",
-                            message: format!(
-                                "place.name {:?} fits several places ({}); add the country or send lat and lon",
-                                submitted.name.as_deref().unwrap_or_default(),
-                                names.join("; ")
-                            ),
-                        };
+                        let message = format!(
+                            "place.name {:?} fits several places ({}); add the country or send lat and lon",
+                            submitted.name.as_deref().unwrap_or_default(),
+                            names.join("; ")
+                        );
+                        return Err(self
+                            .refuse(
+                                inbox_id,
+                                IntakeErrorKind::Unprocessable,
+                                "ambiguous_place",
+                                message,
+                            )
+                            .await);
                     }
                     (None, Some(Resolution::Unresolved { reason })) => {
-                        return Read::Refused {
-                            kind: IntakeErrorKind::Unprocessable,
-                            code: "unknown_place",
-                            message: format!("place.name: {reason}; or send lat and lon"),
-                        };
+                        let message = format!("place.name: {reason}; or send lat and lon");
+                        return Err(self
+                            .refuse(
+                                inbox_id,
+                                IntakeErrorKind::Unprocessable,
+                                "unknown_place",
+                                message,
+                            )
+                            .await);
                     }
                     (None, None) => (
                         PlaceInput {
@@ -417,17 +317,18 @@ impl Intake {
                 }
             }
         };
-        let source = submission.source.as_ref();
         let language = submission
             .language
             .clone()
             .or_else(|| detect_language(&submission.text).map(|d| d.code.to_string()));
+        let source = submission.source.as_ref();
         let report = NewReport {
             channel: source.map_or(Channel::Api, |s| s.channel),
             sender: source.and_then(|s| s.contact.clone()),
+            text: submission.text.clone(),
             place,
             observed_at: submission.observed_at,
-            language,
+            language: language.clone(),
             credibility: submission
                 .credibility
                 .unwrap_or(Credibility::CannotBeJudged),
@@ -437,9 +338,9 @@ impl Intake {
                 .as_ref()
                 .map(|id| format!("api:{id}")),
             details_json: None,
-            text: submission.text,
         };
-        Read::Report { report, situation }
+        self.accept(inbox_id, report, situation, language, now)
+            .await
     }
 
     /// `POST /api/v1/gateways/{twilio|smssync}`: an inbound SMS. `presented_secret` is what the
@@ -645,6 +546,32 @@ impl Intake {
                 },
                 None,
             ),
+        }
+    }
+
+    /// Stores the payload; `Err(answer)` when it is a repeat, with the answer the first got.
+    async fn receive(
+        &self,
+        channel: &str,
+        key: Option<&str>,
+        content_type: &str,
+        body: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<Result<i64, Result<IntakeOutcome, IntakeError>>, IntakeError> {
+        let delivery = Delivery {
+            channel,
+            delivery_key: key,
+            content_type,
+            payload: body,
+        };
+        match self
+            .store
+            .receive(&self.vault, delivery, now)
+            .await
+            .map_err(IntakeError::internal)?
+        {
+            Received::New(inbox_id) => Ok(Ok(inbox_id)),
+            Received::Repeat(entry) => Ok(Err(self.answer_repeat(entry).await)),
         }
     }
 

@@ -9,11 +9,8 @@
 //! before the commit that stores it has returned.
 //!
 //! Inside the transaction, the deliveries of the batch are stored first, with two statements
-//! for all of them ([`receive_together`]), the payloads of intake writes (a payload with what
-//! was read from it) among them; then the reports without a sender, with one insert, whether
-//! handed over alone or read from a payload just stored, then the reports read with a sender
-//! and the refusals ([`read_together`]); then the other writes one after another in arrival
-//! order. Each
+//! for all of them ([`receive_together`]); then the reports without a sender, with one insert
+//! ([`accept_together`]); then the other writes one after another in arrival order. Each
 //! write gets the outcome it would have had alone in that order: a repeat delivery or a
 //! repeated report later in the batch finds the first, and audit entries are chained in that
 //! order ([`Batch`] writes them, and the inbox links, just before the commit). The writes of
@@ -26,8 +23,8 @@ use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::audit::AuditTail;
-use crate::intake::{read_together, receive_together, AcceptWrite, IntakeWrite, ReceiveWrite};
-use crate::{Accepted, Backend, Received, StoreError, Stored};
+use crate::intake::{accept_together, receive_together, AcceptWrite, ReceiveWrite};
+use crate::{Accepted, Backend, Received, StoreError};
 
 /// The most writes committed together. Large enough that a batch amortises the flush, small
 /// enough that a transaction stays short for the readers and callers waiting on it.
@@ -144,16 +141,13 @@ impl<W: Write> Queued for Pending<W> {
 /// deliveries of the batch, see [`receive_together`]) or any other write.
 enum Job {
     Receive(Box<ReceiveWrite>, ReceiveReply),
-    /// A report without a sender (stored together with the others, see [`read_together`]).
+    /// A report without a sender (stored together with the others, see [`accept_together`]).
     Accept(Box<AcceptWrite>, AcceptReply),
-    /// A delivery and what was read from it (see [`read_together`]).
-    Intake(Box<IntakeWrite>, IntakeReply),
     Other(Box<dyn Queued>),
 }
 
 type ReceiveReply = oneshot::Sender<Result<Received, StoreError>>;
 type AcceptReply = oneshot::Sender<Result<Accepted, StoreError>>;
-type IntakeReply = oneshot::Sender<Result<Stored, StoreError>>;
 
 /// The handle callers use to reach the writer task.
 #[derive(Clone)]
@@ -194,16 +188,6 @@ impl GroupCommit {
         answer.await.map_err(|_| stopped())?
     }
 
-    /// Stores a delivery and what was read from it in the next group transaction.
-    pub(crate) async fn intake(&self, write: IntakeWrite) -> Result<Stored, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        self.queue
-            .send(Job::Intake(Box::new(write), reply))
-            .await
-            .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
-    }
-
     /// Stores a delivery in the next group transaction.
     pub(crate) async fn receive(&self, write: ReceiveWrite) -> Result<Received, StoreError> {
         let (reply, answer) = oneshot::channel();
@@ -225,29 +209,25 @@ async fn writer(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Jo
     while receiver.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let mut receives = Vec::new();
         let mut accepts = Vec::new();
-        let mut intakes = Vec::new();
         let mut others = Vec::new();
         for job in jobs.drain(..) {
             match job {
                 Job::Receive(write, reply) => receives.push((write, reply)),
                 Job::Accept(write, reply) => accepts.push((write, reply)),
-                Job::Intake(write, reply) => intakes.push((write, reply)),
                 Job::Other(pending) => others.push(pending),
             }
         }
         let started = std::time::Instant::now();
-        let outcome =
-            run_together(&pool, backend, &receives, &accepts, &intakes, &mut others).await;
+        let outcome = run_together(&pool, backend, &receives, &accepts, &mut others).await;
         tracing::debug!(
             receives = receives.len(),
             accepts = accepts.len(),
-            intakes = intakes.len(),
             others = others.len(),
             micros = started.elapsed().as_micros() as u64,
             "group commit"
         );
         match outcome {
-            Ok((received, accepted, stored)) => {
+            Ok((received, accepted)) => {
                 // A caller that stopped waiting (its client went away) needs no answer; its
                 // write stands, like any other committed one.
                 for ((_, reply), received) in receives.into_iter().zip(received) {
@@ -256,24 +236,18 @@ async fn writer(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Jo
                 for ((_, reply), accepted) in accepts.into_iter().zip(accepted) {
                     let _ = reply.send(Ok(accepted));
                 }
-                for ((_, reply), stored) in intakes.into_iter().zip(stored) {
-                    let _ = reply.send(Ok(stored));
-                }
                 for pending in others {
                     pending.answer(None);
                 }
             }
             Err(error) => {
-                let writes = receives.len() + accepts.len() + intakes.len() + others.len();
+                let writes = receives.len() + accepts.len() + others.len();
                 tracing::warn!(%error, writes, "a group commit failed; running its writes one by one");
                 for (write, reply) in receives {
                     let _ = reply.send(receive_alone(&pool, backend, &write).await);
                 }
                 for (write, reply) in accepts {
                     let _ = reply.send(accept_alone(&pool, backend, &write).await);
-                }
-                for (write, reply) in intakes {
-                    let _ = reply.send(intake_alone(&pool, backend, &write).await);
                 }
                 for mut pending in others {
                     let outcome = run_alone(&pool, backend, pending.as_mut()).await;
@@ -284,62 +258,26 @@ async fn writer(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Jo
     }
 }
 
-/// What one batch's receives, accepts and intakes came to, in the order of each.
-type Outcomes = (Vec<Received>, Vec<Accepted>, Vec<Stored>);
-
 /// Runs a whole batch in one transaction, in the order the module comment describes.
 async fn run_together(
     pool: &AnyPool,
     backend: Backend,
     receives: &[(Box<ReceiveWrite>, ReceiveReply)],
     accepts: &[(Box<AcceptWrite>, AcceptReply)],
-    intakes: &[(Box<IntakeWrite>, IntakeReply)],
     writes: &mut [Box<dyn Queued>],
-) -> Result<Outcomes, StoreError> {
+) -> Result<(Vec<Received>, Vec<Accepted>), StoreError> {
     let mut tx = pool.begin().await?;
-    // Every payload of the batch first, those read already (intakes) with the others.
-    let deliveries: Vec<&ReceiveWrite> = receives
-        .iter()
-        .map(|(write, _)| &**write)
-        .chain(intakes.iter().map(|(write, _)| &write.receive))
-        .collect();
-    let mut received = receive_together(&mut tx, backend, &deliveries).await?;
-    let intakes_received = received.split_off(receives.len());
+    let deliveries: Vec<&ReceiveWrite> = receives.iter().map(|(write, _)| &**write).collect();
+    let received = receive_together(&mut tx, backend, &deliveries).await?;
     let mut batch = Batch::new(backend);
     let reports: Vec<&AcceptWrite> = accepts.iter().map(|(write, _)| &**write).collect();
-    let intakes: Vec<&IntakeWrite> = intakes.iter().map(|(write, _)| &**write).collect();
-    let (accepted, stored) = read_together(
-        &mut tx,
-        backend,
-        &mut batch,
-        &reports,
-        &intakes,
-        intakes_received,
-    )
-    .await?;
+    let accepted = accept_together(&mut tx, backend, &mut batch, &reports).await?;
     for pending in writes.iter_mut() {
         pending.run(&mut tx, &mut batch).await?;
     }
     batch.finish(&mut tx).await?;
     tx.commit().await?;
-    Ok((received, accepted, stored))
-}
-
-async fn intake_alone(
-    pool: &AnyPool,
-    backend: Backend,
-    write: &IntakeWrite,
-) -> Result<Stored, StoreError> {
-    let mut tx = pool.begin().await?;
-    let received = receive_together(&mut tx, backend, &[&write.receive]).await?;
-    let mut batch = Batch::new(backend);
-    let (_, mut stored) =
-        read_together(&mut tx, backend, &mut batch, &[], &[write], received).await?;
-    batch.finish(&mut tx).await?;
-    tx.commit().await?;
-    stored
-        .pop()
-        .ok_or_else(|| StoreError::Corrupt("a delivery was not stored".to_string()))
+    Ok((received, accepted))
 }
 
 async fn accept_alone(
@@ -349,8 +287,7 @@ async fn accept_alone(
 ) -> Result<Accepted, StoreError> {
     let mut tx = pool.begin().await?;
     let mut batch = Batch::new(backend);
-    let (mut accepted, _) =
-        read_together(&mut tx, backend, &mut batch, &[write], &[], Vec::new()).await?;
+    let mut accepted = accept_together(&mut tx, backend, &mut batch, &[write]).await?;
     batch.finish(&mut tx).await?;
     tx.commit().await?;
     accepted

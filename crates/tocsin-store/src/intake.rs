@@ -8,11 +8,6 @@
 //! 3. [`Store::accept`] turns it into a report (matching the sender to a source by keyed
 //!    fingerprint, and folding a retry that arrives under a new message id into the first
 //!    report by content fingerprint) or [`Store::reject`] records why it could not be read.
-//!
-//! [`Store::receive_read`] does all three in one transaction, for a payload the caller has
-//! already read in memory (an API or web-form report): the payload row first, then the report
-//! or the refusal, one commit. A payload is never stored without the outcome of reading it,
-//! and nothing is answered before both are on disk.
 
 use std::collections::HashMap;
 
@@ -113,29 +108,6 @@ pub struct NewReport {
     pub details_json: Option<String>,
 }
 
-/// What the caller read from a payload, handed to [`Store::receive_read`] with the payload so
-/// both are stored in one transaction.
-#[derive(Debug, Clone)]
-pub enum Reading {
-    /// The payload reads as this report.
-    Report(NewReport),
-    /// The payload cannot be accepted: it is kept, marked rejected with this reason, for
-    /// analysts to see.
-    Refused { code: String, message: String },
-}
-
-/// The outcome of [`Store::receive_read`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stored {
-    /// A first delivery, stored with the report it became.
-    Accepted { inbox_id: i64, accepted: Accepted },
-    /// A first delivery, stored and marked rejected with the reason given.
-    Rejected { inbox_id: i64 },
-    /// A repeat of an earlier delivery (same key): counted, and what was read from it this
-    /// time is dropped; answer as the first was answered.
-    Repeat(InboxEntry),
-}
-
 /// The outcome of [`Store::accept`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Accepted {
@@ -196,41 +168,6 @@ impl Store {
             sealed: vault.seal("payload", delivery.payload),
         };
         self.writer.receive(write).await
-    }
-
-    /// Stores a payload, sealed, together with what the caller read from it, in one
-    /// transaction, and commits before returning: the payload row is written first, then the
-    /// report (with its source, inbox link and audit entry) or the reason it was refused. A
-    /// repeat delivery is counted, its reading dropped, and the first one returned.
-    ///
-    /// This is [`Store::receive`] then [`Store::accept`] or [`Store::reject`] with one commit
-    /// instead of two: nothing is answered before the commit that holds the payload, and a
-    /// payload is never stored without the outcome of reading it. Concurrent deliveries share
-    /// one commit (group commit).
-    pub async fn receive_read(
-        &self,
-        vault: &Vault,
-        delivery: Delivery<'_>,
-        reading: Reading,
-        now: OffsetDateTime,
-    ) -> Result<Stored, StoreError> {
-        let receive = ReceiveWrite {
-            received_at: timestamp_text(now),
-            channel: delivery.channel.to_string(),
-            delivery_key: delivery.delivery_key.map(str::to_string),
-            content_type: delivery.content_type.to_string(),
-            sealed: vault.seal("payload", delivery.payload),
-        };
-        let reading = match reading {
-            Reading::Report(report) => ReadWrite::Report(AcceptWrite {
-                vault: vault.clone(),
-                inbox_id: None,
-                report,
-                now,
-            }),
-            Reading::Refused { code, message } => ReadWrite::Refused { code, message },
-        };
-        self.writer.intake(IntakeWrite { receive, reading }).await
     }
 
     /// Records why a payload could not be read; it stays in the inbox for analysts.
@@ -307,14 +244,14 @@ impl Store {
             for report in chunk {
                 query = query
                     .bind(channel_name(report.channel))
-                    .bind(report.text.as_str())
+                    .bind(&report.text)
                     .bind(report.place.name.as_deref())
                     .bind(report.place.point.map(|p| p.0))
                     .bind(report.place.point.map(|p| p.1))
                     .bind(report.place.situation.as_ref().map(SituationId::as_str))
                     .bind(report.place.state)
                     .bind(report.observed_at.map(timestamp_text))
-                    .bind(received_at.as_str())
+                    .bind(&received_at)
                     .bind(i64::from(report.credibility.number()))
                     .bind(report.tlp.as_str())
                     // Published, curated datasets: plausible, but not checked by this team.
@@ -638,11 +575,11 @@ pub(crate) async fn receive_together(
         for (key, deliveries) in chunk {
             let first = writes[deliveries[0]];
             query = query
-                .bind(first.received_at.as_str())
-                .bind(first.channel.as_str())
+                .bind(&first.received_at)
+                .bind(&first.channel)
                 .bind(*key)
-                .bind(first.content_type.as_str())
-                .bind(first.sealed.as_slice())
+                .bind(&first.content_type)
+                .bind(&first.sealed)
                 .bind("received")
                 .bind(deliveries.len() as i64);
         }
@@ -739,23 +676,13 @@ impl Write for AcceptWrite {
         tx: &'t mut Transaction<'static, Any>,
         batch: &'t mut Batch,
     ) -> BoxFuture<'t, Result<Accepted, StoreError>> {
-        self.run_for(tx, batch, self.inbox_id)
-    }
-}
-
-impl AcceptWrite {
-    /// Stores the report, linked to the payload `inbox_id` (the write's own, or that of a
-    /// payload stored earlier in the same transaction).
-    fn run_for<'t>(
-        &'t self,
-        tx: &'t mut Transaction<'static, Any>,
-        batch: &'t mut Batch,
-        inbox_id: Option<i64>,
-    ) -> BoxFuture<'t, Result<Accepted, StoreError>> {
         let AcceptWrite {
-            vault, report, now, ..
+            vault,
+            inbox_id,
+            report,
+            now,
         } = self;
-        let (vault, now) = (vault, *now);
+        let (vault, inbox_id, now) = (vault, *inbox_id, *now);
         Box::pin(async move {
             let source_id = match &report.sender {
                 Some(contact) => {
@@ -837,20 +764,16 @@ const REPORT_COLUMNS: usize = 17;
 /// systems) with one insert, with the outcome each would have had alone, in order: a report
 /// whose fingerprint or dataset reference matches one held before, or one earlier in the
 /// batch, is a duplicate of that one. Audit entries are chained in the order of the batch.
-///
-/// Each write comes with the payload its report is linked to (its own, or one stored earlier in
-/// the same transaction).
-async fn accept_together(
+pub(crate) async fn accept_together(
     tx: &mut Transaction<'static, Any>,
     backend: crate::Backend,
     batch: &mut Batch,
-    writes: &[(&AcceptWrite, Option<i64>)],
+    writes: &[&AcceptWrite],
 ) -> Result<Vec<Accepted>, StoreError> {
     // 17 values a row: 1,000 rows stay under both engines' parameter limits.
     const CHUNK: usize = 1_000;
     struct Row<'w> {
         write: &'w AcceptWrite,
-        inbox_id: Option<i64>,
         received_at: String,
         fingerprint: String,
         /// The earlier report of the batch this one repeats.
@@ -859,7 +782,7 @@ async fn accept_together(
     let mut rows: Vec<Row> = Vec::with_capacity(writes.len());
     let mut by_fingerprint: HashMap<String, usize> = HashMap::new();
     let mut by_reference: HashMap<&str, usize> = HashMap::new();
-    for (index, &(write, inbox_id)) in writes.iter().enumerate() {
+    for (index, write) in writes.iter().enumerate() {
         let received_at = timestamp_text(write.now);
         let fingerprint = report_fingerprint(&write.vault, None, &write.report, &received_at);
         let reference = write.report.external_ref.as_deref();
@@ -875,7 +798,6 @@ async fn accept_together(
         }
         rows.push(Row {
             write,
-            inbox_id,
             received_at,
             fingerprint,
             repeats,
@@ -907,19 +829,19 @@ async fn accept_together(
             query = query
                 .bind(None::<String>)
                 .bind(channel_name(report.channel))
-                .bind(report.text.as_str())
+                .bind(&report.text)
                 .bind(report.place.name.as_deref())
                 .bind(report.place.point.map(|p| p.0))
                 .bind(report.place.point.map(|p| p.1))
                 .bind(report.place.situation.as_ref().map(SituationId::as_str))
                 .bind(report.place.state)
                 .bind(report.observed_at.map(timestamp_text))
-                .bind(row.received_at.as_str())
+                .bind(&row.received_at)
                 .bind(report.language.as_deref())
                 .bind(i64::from(report.credibility.number()))
                 .bind(report.tlp.as_str())
                 .bind(VerificationState::Triage.as_str())
-                .bind(row.fingerprint.as_str())
+                .bind(&row.fingerprint)
                 .bind(report.external_ref.as_deref())
                 .bind(report.details_json.as_deref());
         }
@@ -946,7 +868,7 @@ async fn accept_together(
                 }
             },
         };
-        if let Some(inbox_id) = row.inbox_id {
+        if let Some(inbox_id) = row.write.inbox_id {
             batch.accept_inbox(inbox_id, report_id);
         }
         if !duplicate {
@@ -966,144 +888,4 @@ async fn accept_together(
         });
     }
     Ok(results)
-}
-
-/// How a payload first stored in a group commit ended, for the repeats of it in the same one.
-struct Ended<'r> {
-    state: InboxState,
-    report_id: Option<i64>,
-    code: Option<&'r str>,
-    message: Option<&'r str>,
-}
-
-impl Ended<'_> {
-    fn accepted(report_id: i64) -> Self {
-        Ended {
-            state: InboxState::Accepted,
-            report_id: Some(report_id),
-            code: None,
-            message: None,
-        }
-    }
-}
-
-/// How [`Store::receive_read`] carries what was read: a report to store, or a refusal.
-// Nearly every reading is a report, and the whole write is boxed on its way to the writer:
-// boxing the report as well would cost an allocation for nothing.
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum ReadWrite {
-    Report(AcceptWrite),
-    Refused { code: String, message: String },
-}
-
-/// [`Store::receive_read`]'s write: the payload, then what was read from it.
-pub(crate) struct IntakeWrite {
-    pub(crate) receive: ReceiveWrite,
-    pub(crate) reading: ReadWrite,
-}
-
-/// Stores, in one group commit, the reports of `accepts` and what was read from the payloads
-/// of `intakes`, whose deliveries were stored just before ([`receive_together`], outcomes in
-/// `received`, in the order of `intakes`). Reports without a sender, of both kinds, go in one
-/// insert ([`accept_together`]); reports with a sender follow one by one; refusals mark their
-/// payload rejected. A repeat delivery stores nothing more. Returns the outcomes of `accepts`
-/// and of `intakes`, in order.
-pub(crate) async fn read_together(
-    tx: &mut Transaction<'static, Any>,
-    backend: crate::Backend,
-    batch: &mut Batch,
-    accepts: &[&AcceptWrite],
-    intakes: &[&IntakeWrite],
-    received: Vec<Received>,
-) -> Result<(Vec<Accepted>, Vec<Stored>), StoreError> {
-    /// What to do for one intake write.
-    enum Plan<'w> {
-        Repeat(InboxEntry),
-        Rejected(i64),
-        /// Stored with the others without a sender, at this index of `together`.
-        Together(usize, i64),
-        /// Stored on its own (a sender to find or create as a source).
-        Alone(&'w AcceptWrite, i64),
-    }
-    let mut together: Vec<(&AcceptWrite, Option<i64>)> = accepts
-        .iter()
-        .map(|write| (*write, write.inbox_id))
-        .collect();
-    let mut rejections = Vec::new();
-    let mut plans = Vec::with_capacity(intakes.len());
-    for (intake, received) in intakes.iter().zip(received) {
-        plans.push(match (received, &intake.reading) {
-            (Received::Repeat(entry), _) => Plan::Repeat(entry),
-            (Received::New(inbox_id), ReadWrite::Refused { code, message }) => {
-                rejections.push((inbox_id, code, message));
-                Plan::Rejected(inbox_id)
-            }
-            (Received::New(inbox_id), ReadWrite::Report(write))
-                if write.report.sender.is_none() =>
-            {
-                together.push((write, Some(inbox_id)));
-                Plan::Together(together.len() - 1, inbox_id)
-            }
-            (Received::New(inbox_id), ReadWrite::Report(write)) => Plan::Alone(write, inbox_id),
-        });
-    }
-    let mut accepted = accept_together(tx, backend, batch, &together).await?;
-    let mut stored = Vec::with_capacity(plans.len());
-    // How each payload first stored in this transaction ended: a repeat of it later in the
-    // batch is told so, as it would be had it come a moment later.
-    let mut ended: HashMap<i64, Ended> = HashMap::new();
-    for plan in plans {
-        stored.push(match plan {
-            Plan::Repeat(entry) => Stored::Repeat(entry),
-            Plan::Rejected(inbox_id) => Stored::Rejected { inbox_id },
-            Plan::Together(index, inbox_id) => {
-                let first = accepted[index].clone();
-                ended.insert(inbox_id, Ended::accepted(first.report_id));
-                Stored::Accepted {
-                    inbox_id,
-                    accepted: first,
-                }
-            }
-            Plan::Alone(write, inbox_id) => {
-                let first = write.run_for(tx, batch, Some(inbox_id)).await?;
-                ended.insert(inbox_id, Ended::accepted(first.report_id));
-                Stored::Accepted {
-                    inbox_id,
-                    accepted: first,
-                }
-            }
-        });
-    }
-    // Refusals are rare (a bad body, an unknown place): one statement each.
-    for (inbox_id, code, message) in rejections {
-        sqlx::query(
-            "UPDATE inbox SET state = 'rejected', error_code = $1, error_message = $2 WHERE id = $3",
-        )
-        .bind(code)
-        .bind(message)
-        .bind(inbox_id)
-        .execute(&mut **tx)
-        .await?;
-        ended.insert(
-            inbox_id,
-            Ended {
-                state: InboxState::Rejected,
-                report_id: None,
-                code: Some(code.as_str()),
-                message: Some(message.as_str()),
-            },
-        );
-    }
-    for outcome in &mut stored {
-        if let Stored::Repeat(entry) = outcome {
-            if let (InboxState::Received, Some(first)) = (&entry.state, ended.get(&entry.id)) {
-                entry.state = first.state.clone();
-                entry.report_id = first.report_id;
-                entry.error_code = first.code.map(str::to_string);
-                entry.error_message = first.message.map(str::to_string);
-            }
-        }
-    }
-    accepted.truncate(accepts.len());
-    Ok((accepted, stored))
 }

@@ -24,11 +24,9 @@ mod responses;
 mod risk;
 mod sessions;
 mod situations;
-mod token_lookup;
 pub mod vault;
 
 use std::fmt;
-use std::sync::Arc;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
@@ -46,9 +44,7 @@ pub use community::{BroadcastRecord, CommunityDelivery, SubscriberRow};
 pub use datasets::{CountryYearImport, ImportOutcome, StructuralSummary};
 pub use error::StoreError;
 pub use export::{ExportError, ExportRow};
-pub use intake::{
-    Accepted, Delivery, InboxEntry, InboxState, NewReport, PlaceInput, Reading, Received, Stored,
-};
+pub use intake::{Accepted, Delivery, InboxEntry, InboxState, NewReport, PlaceInput, Received};
 pub use map::{MapCell, MapQuery};
 pub use reports::{Grade, ManualPlace, ReportFilter, ReportView, MAX_PAGE};
 pub use responses::{IndicatorObservation, ResponseFields, ResponseRecord};
@@ -79,29 +75,13 @@ impl Backend {
     }
 }
 
-/// A connection pool to Tocsin's database. Cloning it is cheap (one shared handle): the
-/// server clones it into the state of every request it answers.
+/// A connection pool to Tocsin's database.
 #[derive(Clone)]
 pub struct Store {
-    inner: Arc<StoreInner>,
-}
-
-impl std::ops::Deref for Store {
-    type Target = StoreInner;
-
-    fn deref(&self) -> &StoreInner {
-        &self.inner
-    }
-}
-
-/// What a [`Store`] shares among its clones.
-pub struct StoreInner {
     pool: AnyPool,
     backend: Backend,
     /// The task that commits intake writes together (see `group_commit`).
     writer: group_commit::GroupCommit,
-    /// The task that answers concurrent API token checks together (see `token_lookup`).
-    tokens: token_lookup::TokenLookups,
 }
 
 // Hand-written so that a database URL with a password never reaches a log.
@@ -161,14 +141,10 @@ impl Store {
             pool.execute("PRAGMA journal_mode = WAL").await?;
         }
         let writer = group_commit::GroupCommit::start(pool.clone(), backend);
-        let tokens = token_lookup::TokenLookups::start(pool.clone(), backend);
         let store = Store {
-            inner: Arc::new(StoreInner {
-                pool,
-                backend,
-                writer,
-                tokens,
-            }),
+            pool,
+            backend,
+            writer,
         };
         store.migrate().await?;
         Ok(store)

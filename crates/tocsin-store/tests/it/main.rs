@@ -13,8 +13,8 @@ use tocsin_domain::{
     Channel, Contact, Countries, CountryYear, Credibility, Situation, SituationId, Tlp,
 };
 use tocsin_store::{
-    Backend, CountryYearImport, Delivery, InboxState, NewReport, PlaceInput, Reading, Received,
-    Store, StoreError, Stored, Vault,
+    Backend, CountryYearImport, Delivery, InboxState, NewReport, PlaceInput, Received, Store,
+    StoreError, Vault,
 };
 
 const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
@@ -601,162 +601,6 @@ async fn unreadable_payloads_are_kept_with_their_reason(db: Db) {
     );
 }
 
-fn api_delivery<'a>(key: &'a str, payload: &'a [u8]) -> Delivery<'a> {
-    Delivery {
-        channel: "api",
-        delivery_key: Some(key),
-        content_type: "application/json",
-        payload,
-    }
-}
-
-fn api_report(text: &str) -> NewReport {
-    let mut report = sms_report("+211912345678", text);
-    report.sender = None;
-    report.channel = Channel::Api;
-    report
-}
-
-// A payload and what was read from it are stored in one commit: the report linked to its
-// payload, or the payload kept as rejected with the reason. A repeat stores nothing more and is
-// answered with what the first became.
-async fn a_payload_is_stored_with_what_was_read_from_it(db: Db) {
-    let store = db.open().await;
-    let vault = vault();
-    let payload = br#"{"text": "armed men at the market"}"#;
-    let stored = store
-        .receive_read(
-            &vault,
-            api_delivery("api:k1", payload),
-            Reading::Report(api_report("armed men at the market")),
-            NOW,
-        )
-        .await
-        .unwrap();
-    let Stored::Accepted { inbox_id, accepted } = stored else {
-        panic!("a first delivery is stored with its report: {stored:?}");
-    };
-    assert!(!accepted.duplicate);
-    let entry = store.inbox_entry(inbox_id).await.unwrap();
-    assert_eq!(
-        (entry.state, entry.report_id),
-        (InboxState::Accepted, Some(accepted.report_id))
-    );
-    assert_eq!(store.open_payload(&vault, inbox_id).await.unwrap(), payload);
-    // The same key again, even with another body: the first is the answer.
-    match store
-        .receive_read(
-            &vault,
-            api_delivery("api:k1", b"{}"),
-            Reading::Report(api_report("something else")),
-            NOW,
-        )
-        .await
-        .unwrap()
-    {
-        Stored::Repeat(entry) => {
-            assert_eq!(entry.id, inbox_id);
-            assert_eq!(entry.report_id, Some(accepted.report_id));
-            assert_eq!(entry.deliveries, 2);
-        }
-        other => panic!("a repeat must not be stored again: {other:?}"),
-    }
-    // A refusal keeps the payload, with its reason, for analysts.
-    let refused = store
-        .receive_read(
-            &vault,
-            api_delivery("api:k2", b"{not json"),
-            Reading::Refused {
-                code: "invalid_json".to_string(),
-                message: "line 1: key must be a string".to_string(),
-            },
-            NOW,
-        )
-        .await
-        .unwrap();
-    let Stored::Rejected { inbox_id: rejected } = refused else {
-        panic!("a refusal is stored as rejected: {refused:?}");
-    };
-    let listed = store.rejected_payloads(10).await.unwrap();
-    assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].id, rejected);
-    assert_eq!(listed[0].error_code.as_deref(), Some("invalid_json"));
-    assert_eq!(
-        store.open_payload(&vault, rejected).await.unwrap(),
-        b"{not json"
-    );
-    let audit = store.verify_audit().await.unwrap();
-    assert_eq!(
-        (audit.entries, audit.first_break),
-        (1, None),
-        "one receipt entry"
-    );
-
-    // Deliveries arriving together, each key three times: one payload and one report per key,
-    // and the repeats are told what the first became, even in the same commit.
-    let deliveries: Vec<_> = (0..30)
-        .map(|n| {
-            let (store, vault) = (store.clone(), vault.clone());
-            tokio::spawn(async move {
-                let message = n % 10;
-                let key = format!("api:together-{message}");
-                let text = format!("convoy seen, report {message}");
-                let reading = if message == 9 {
-                    Reading::Refused {
-                        code: "unknown_place".to_string(),
-                        message: "place.name: no such place".to_string(),
-                    }
-                } else {
-                    Reading::Report(api_report(&text))
-                };
-                let stored = store
-                    .receive_read(&vault, api_delivery(&key, text.as_bytes()), reading, NOW)
-                    .await
-                    .unwrap();
-                (message, stored)
-            })
-        })
-        .collect();
-    let mut outcomes: BTreeMap<u64, Vec<Stored>> = BTreeMap::new();
-    for task in deliveries {
-        let (message, stored) = task.await.unwrap();
-        outcomes.entry(message).or_default().push(stored);
-    }
-    for (message, stored) in &outcomes {
-        let firsts: Vec<&Stored> = stored
-            .iter()
-            .filter(|s| !matches!(s, Stored::Repeat(_)))
-            .collect();
-        assert_eq!(
-            firsts.len(),
-            1,
-            "message {message}: one delivery is the first"
-        );
-        for repeat in stored.iter().filter(|s| matches!(s, Stored::Repeat(_))) {
-            let Stored::Repeat(entry) = repeat else {
-                unreachable!()
-            };
-            match firsts[0] {
-                Stored::Accepted { inbox_id, accepted } => {
-                    assert_eq!(entry.id, *inbox_id);
-                    assert_eq!(entry.state, InboxState::Accepted);
-                    assert_eq!(entry.report_id, Some(accepted.report_id));
-                }
-                Stored::Rejected { inbox_id } => {
-                    assert_eq!(entry.id, *inbox_id);
-                    assert_eq!(entry.state, InboxState::Rejected);
-                    assert_eq!(entry.error_code.as_deref(), Some("unknown_place"));
-                }
-                Stored::Repeat(_) => unreachable!(),
-            }
-        }
-    }
-    let audit = store.verify_audit().await.unwrap();
-    assert_eq!(audit.first_break, None);
-    assert_eq!(audit.entries, 1 + 9, "one receipt entry per new report");
-    assert_eq!(store.rejected_payloads(10).await.unwrap().len(), 2);
-}
-
 /// Runs each named contract test on both backends.
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
@@ -786,7 +630,6 @@ contract!(
     repeats_arriving_together_are_stored_once,
     contacts_are_sealed_and_revealing_one_is_audited,
     unreadable_payloads_are_kept_with_their_reason,
-    a_payload_is_stored_with_what_was_read_from_it,
 );
 
 mod accounts;
