@@ -384,33 +384,15 @@ impl Store {
         actor: &str,
         now: OffsetDateTime,
     ) -> Result<UnitRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        // The write lock first: reading before writing would make SQLite refuse the upgrade
-        // at once, rather than wait, when another write is under way.
-        lock(&mut tx).await?;
-        let id = unit_id(&mut tx, unit).await?;
-        let removed = sqlx::query("DELETE FROM unit_areas WHERE unit_id = $1 AND area = $2")
-            .bind(id)
-            .bind(area)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if removed == 0 {
-            return Err(StoreError::NotFound {
-                what: format!("area {area} of unit {unit}"),
-            });
-        }
-        unit_audit(
-            &mut tx,
-            actor,
-            "unit.area.remove",
+        self.remove_from_unit(
             unit,
-            json!({ "area": area }),
+            "DELETE FROM unit_areas WHERE unit_id = $1 AND area = $2",
+            area,
+            ("unit.area.remove", "area"),
+            actor,
             now,
         )
-        .await?;
-        tx.commit().await?;
-        self.unit(unit).await
+        .await
     }
 
     /// Takes a user out of a unit, on the record: they get no more of its alerts (those
@@ -422,34 +404,46 @@ impl Store {
         actor: &str,
         now: OffsetDateTime,
     ) -> Result<UnitRow, StoreError> {
+        self.remove_from_unit(
+            unit,
+            "DELETE FROM unit_members WHERE unit_id = $1 \
+             AND user_id = (SELECT id FROM users WHERE username = $2)",
+            username,
+            ("unit.member.remove", "member"),
+            actor,
+            now,
+        )
+        .await
+    }
+
+    /// Deletes what `delete` (with the unit's id as `$1` and `value` as `$2`) finds of a unit,
+    /// audited as `action` with `{detail: value}`; not found when it deletes nothing.
+    async fn remove_from_unit(
+        &self,
+        unit: &str,
+        delete: &str,
+        value: &str,
+        (action, detail): (&str, &str),
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<UnitRow, StoreError> {
         let mut tx = self.pool.begin().await?;
         // The write lock first: reading before writing would make SQLite refuse the upgrade
         // at once, rather than wait, when another write is under way.
         lock(&mut tx).await?;
         let id = unit_id(&mut tx, unit).await?;
-        let removed = sqlx::query(
-            "DELETE FROM unit_members WHERE unit_id = $1 \
-             AND user_id = (SELECT id FROM users WHERE username = $2)",
-        )
-        .bind(id)
-        .bind(username)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let removed = sqlx::query(delete)
+            .bind(id)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         if removed == 0 {
             return Err(StoreError::NotFound {
-                what: format!("member {username} of unit {unit}"),
+                what: format!("{detail} {value} of unit {unit}"),
             });
         }
-        unit_audit(
-            &mut tx,
-            actor,
-            "unit.member.remove",
-            unit,
-            json!({ "member": username }),
-            now,
-        )
-        .await?;
+        unit_audit(&mut tx, actor, action, unit, json!({ detail: value }), now).await?;
         tx.commit().await?;
         self.unit(unit).await
     }
