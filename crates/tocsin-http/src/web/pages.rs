@@ -136,7 +136,9 @@ struct TrendPoint {
 }
 
 /// The risk trend chart, drawn on the server as SVG: one point per data year, the newest
-/// stored forecast of each year.
+/// stored forecast of each year. A polyline and a few labels need no chart library: the chart
+/// arrives with the page, shows without JavaScript, and adds a few hundred bytes rather than a
+/// library's download on a slow link.
 struct Trend {
     points: Vec<TrendPoint>,
     /// The SVG polyline's `points` attribute.
