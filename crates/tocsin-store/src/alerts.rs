@@ -1121,7 +1121,7 @@ impl Store {
         for situation in measure_situations(&alert.view.situation) {
             measures.extend(self.responses_for(&situation).await?);
         }
-        measures.sort_by(|a, b| (a.fields.start_on, a.id).cmp(&(b.fields.start_on, b.id)));
+        measures.sort_by_key(|measure| (measure.fields.start_on, measure.id));
         Ok(measures)
     }
 
