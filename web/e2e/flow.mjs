@@ -2,7 +2,8 @@
 // playwright-core): a monitor signs in and sends a report from the report form; an analyst
 // signs in, places and verifies it in the inbox, accepts an indicator the catalogue suggests
 // for it, finds it on the situation's map, acknowledges an alert and records a decision on it
-// linked to a measure; an administrator checks where alerts about the situation go.
+// linked to a measure; an administrator checks where alerts about the situation go and
+// renames the unit they go to.
 // Screenshots of each step go to $TOCSIN_E2E_SCREENSHOTS.
 //
 // Environment: TOCSIN_URL (a running `tocsin serve`), TOCSIN_E2E_MONITOR,
@@ -217,8 +218,20 @@ try {
   const chain = await page.locator('#route').getAttribute('data-chain');
   expect(chain.split(',')[0] === 'ssd-desk', `alerts about SSD/kapoeta go to ${chain}`);
   await shot('13-admin-routing');
+
+  step = 'administrator renames the unit';
+  const renamed = 'south-sudan-desk';
+  await page.goto(`${base}/admin/units`);
+  const rename = page.locator(`section[data-unit="${chain.split(',')[0]}"] form.rename`);
+  await rename.locator('input[name=name]').fill(renamed);
+  await Promise.all([page.waitForNavigation(), rename.locator('button[type=submit]').click()]);
+  await page.locator(`section[data-unit="${renamed}"]`).waitFor();
+  await shot('14-admin-unit-renamed');
+  await page.goto(`${base}/admin/routing?situation=SSD/kapoeta`);
+  const renamedChain = await page.locator('#route').getAttribute('data-chain');
+  expect(renamedChain.split(',')[0] === renamed, `after the rename, alerts go to ${renamedChain}`);
   expect(problems.length === 0, `the pages reported errors:\n${problems.join('\n')}`);
-  console.log(`e2e ok: report ${id} sent, placed, verified and on the map (map data in ${usable} ms, drawn in ${drawn} ms); indicator ${code} accepted; alert acknowledged; decision recorded with measure ${measure}; routing to ${chain}`);
+  console.log(`e2e ok: report ${id} sent, placed, verified and on the map (map data in ${usable} ms, drawn in ${drawn} ms); indicator ${code} accepted; alert acknowledged; decision recorded with measure ${measure}; routing to ${chain}; unit renamed to ${renamed}`);
 } catch (error) {
   await shot(`failed-${step.replace(/\W+/g, '-')}`).catch(() => {});
   console.error(`e2e failed at "${step}": ${error.message}`);

@@ -635,6 +635,16 @@ pub async fn list_responses(
     Ok(records.into_iter().map(view).collect())
 }
 
+/// The measures a decision on alert `id` may name: those of its situation and, for an area,
+/// of its country (`tocsin_store::measure_situations`), by start date.
+pub async fn alert_measures(store: &Store, id: i64) -> Result<Vec<MeasureView>, PreventionError> {
+    let records = store
+        .alert_measures(id)
+        .await
+        .map_err(PreventionError::store)?;
+    Ok(records.into_iter().map(view).collect())
+}
+
 fn measure(record: &ResponseRecord) -> Result<Measure, PreventionError> {
     Ok(Measure {
         id: record.id.to_string(),

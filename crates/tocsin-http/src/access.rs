@@ -112,13 +112,38 @@ pub const RULES: &[Rule] = &[
     ),
     rule(Method::POST, "/api/v1/units", Access::Roles(&[Admin])),
     rule(
+        Method::PATCH,
+        "/api/v1/units/{name}",
+        Access::Roles(&[Admin]),
+    ),
+    rule(
+        Method::DELETE,
+        "/api/v1/units/{name}",
+        Access::Roles(&[Admin]),
+    ),
+    rule(
+        Method::PUT,
+        "/api/v1/units/{name}/parent",
+        Access::Roles(&[Admin]),
+    ),
+    rule(
         Method::POST,
         "/api/v1/units/{name}/areas",
         Access::Roles(&[Admin]),
     ),
     rule(
+        Method::DELETE,
+        "/api/v1/units/{name}/areas/{area}",
+        Access::Roles(&[Admin]),
+    ),
+    rule(
         Method::POST,
         "/api/v1/units/{name}/members",
+        Access::Roles(&[Admin]),
+    ),
+    rule(
+        Method::DELETE,
+        "/api/v1/units/{name}/members/{username}",
         Access::Roles(&[Admin]),
     ),
     rule(
@@ -344,6 +369,16 @@ pub const RULES: &[Rule] = &[
     ),
     rule(Method::GET, "/admin/units", Access::Roles(&[Admin])),
     rule(Method::POST, "/admin/units", Access::Roles(&[Admin])),
+    rule(
+        Method::POST,
+        "/admin/units/{name}/rename",
+        Access::Roles(&[Admin]),
+    ),
+    rule(
+        Method::POST,
+        "/admin/units/{name}/delete",
+        Access::Roles(&[Admin]),
+    ),
     rule(
         Method::POST,
         "/admin/units/{name}/parent",

@@ -1,13 +1,14 @@
 //! Alert routes: the signed-in user's inbox, alerts as each user may read them, acknowledging
 //! and deciding, CAP documents and their Atom feed, response-time figures, dead letters, and
-//! the organisation units alerts are routed through. `tocsin_app::alerts` decides everything;
+//! the organisation units alerts are routed through (create, rename, delete or retire, move
+//! in the chain of command, areas, members and addresses). `tocsin_app::alerts` decides everything;
 //! handlers extract, call and map.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use tocsin_app::{AlertError, AlertErrorKind, Viewer};
@@ -28,8 +29,18 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/alerts/{id}/decisions", post(decide))
         .route("/api/v1/cap/feed", get(feed))
         .route("/api/v1/units", get(units).post(create_unit))
+        .route(
+            "/api/v1/units/{name}",
+            axum::routing::patch(rename_unit).delete(delete_unit),
+        )
+        .route("/api/v1/units/{name}/parent", put(set_parent))
         .route("/api/v1/units/{name}/areas", post(add_area))
+        .route("/api/v1/units/{name}/areas/{area}", delete(remove_area))
         .route("/api/v1/units/{name}/members", post(add_member))
+        .route(
+            "/api/v1/units/{name}/members/{username}",
+            delete(remove_member),
+        )
         .route("/api/v1/units/{name}/addresses", post(add_address))
 }
 
@@ -40,6 +51,7 @@ impl From<AlertError> for ApiError {
             AlertErrorKind::NotFound => StatusCode::NOT_FOUND,
             AlertErrorKind::Forbidden => StatusCode::FORBIDDEN,
             AlertErrorKind::Conflict => StatusCode::CONFLICT,
+            AlertErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
             // Already logged, with a message that reveals nothing.
             AlertErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -309,6 +321,99 @@ async fn add_address(
             &principal.username,
             now(),
         )
+        .await?;
+    Ok(Json(unit).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RenameInput {
+    name: String,
+}
+
+async fn rename_unit(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(name): Path<String>,
+    input: Result<Json<RenameInput>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let input = body(input)?;
+    let unit = state
+        .alerts
+        .rename_unit(&name, &input.name, &principal.username, now())
+        .await?;
+    Ok(Json(unit).into_response())
+}
+
+/// `{"outcome": "deleted", "unit": NAME}`, or `{"outcome": "retired", "unit": {…}}` when
+/// alerts were routed to the unit.
+async fn delete_unit(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let removal = state
+        .alerts
+        .delete_unit(&name, &principal.username, now())
+        .await?;
+    Ok(Json(removal).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParentInput {
+    /// A unit's name, or null for the top of the chain. Required, so that a body missing it
+    /// is not read as "report to no one".
+    parent: serde_json::Value,
+}
+
+async fn set_parent(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(name): Path<String>,
+    input: Result<Json<ParentInput>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let input = body(input)?;
+    let parent = match &input.parent {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(parent) if !parent.trim().is_empty() => Some(parent.trim()),
+        other => {
+            return Err(ApiError::Coded {
+                status: StatusCode::BAD_REQUEST,
+                code: "bad_parent",
+                message: format!(
+                    "parent {other}: give a unit's name, or null for the top of the chain"
+                ),
+            })
+        }
+    };
+    let unit = state
+        .alerts
+        .set_parent(&name, parent, &principal.username, now())
+        .await?;
+    Ok(Json(unit).into_response())
+}
+
+async fn remove_area(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path((name, area)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let unit = state
+        .alerts
+        .remove_area(&name, &area, &principal.username, now())
+        .await?;
+    Ok(Json(unit).into_response())
+}
+
+async fn remove_member(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path((name, username)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let unit = state
+        .alerts
+        .remove_member(&name, &username, &principal.username, now())
         .await?;
     Ok(Json(unit).into_response())
 }

@@ -63,6 +63,11 @@ impl From<StoreError> for ApiError {
                 code: "refused",
                 message: why.to_string(),
             },
+            StoreError::Rejected { code, message } => ApiError::Coded {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code,
+                message,
+            },
             other => ApiError::Internal(Box::new(other)),
         }
     }

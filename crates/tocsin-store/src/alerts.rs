@@ -9,6 +9,12 @@
 //! Raising, escalating, acknowledging and deciding each commit with their audit entry. Inbox
 //! deliveries are made by storing them; email, SMS and webhook rows wait for the sender in
 //! `tocsin-app`.
+//!
+//! Alerts and deliveries point at units by id, so renaming a unit keeps every alert sent to
+//! it attached to it. A unit that alerts were routed to cannot be deleted without breaking
+//! that record, so deleting it retires it instead (`retired_at`): it stays, with its name
+//! and addresses, in the history of every alert it was sent, but gets no new alert, area,
+//! member, address or sub-unit. A unit nothing ever pointed at is deleted outright.
 
 use serde::Serialize;
 use serde_json::json;
@@ -20,7 +26,7 @@ use tocsin_alerts::{AlertDraft, AlertView, Certainty, Severity, SignalKind, Urge
 use tocsin_domain::audit::AuditEvent;
 use tocsin_domain::{SituationId, Stage, Tlp};
 
-use crate::{audit, timestamp_text, Store, StoreError};
+use crate::{audit, timestamp_text, ResponseRecord, Store, StoreError};
 
 /// The kinds of unit.
 pub const UNIT_KINDS: [&str; 3] = ["department", "mission", "partner"];
@@ -38,6 +44,20 @@ pub struct UnitRow {
     pub members: Vec<String>,
     pub addresses: Vec<UnitAddress>,
     pub created_at: String,
+    /// When the unit was retired (deleted after alerts had been routed to it); `None` while
+    /// it is in service.
+    pub retired_at: Option<String>,
+}
+
+/// What deleting a unit did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum UnitRemoval {
+    /// Nothing pointed at the unit: it is gone, with its areas, members and addresses.
+    Deleted { unit: String },
+    /// Alerts were routed to it (or a retired sub-unit still reports to it): it stays on the
+    /// record, retired, and gets no new alerts.
+    Retired { unit: UnitRow },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -165,7 +185,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         lock(&mut tx).await?;
         let parent_id = match parent {
-            Some(parent) => Some(unit_id(&mut tx, parent).await?),
+            Some(parent) => Some(live_unit_id(&mut tx, parent).await?),
             None => None,
         };
         let taken = sqlx::query("SELECT id FROM units WHERE name = $1")
@@ -211,7 +231,7 @@ impl Store {
     ) -> Result<UnitRow, StoreError> {
         let mut tx = self.pool.begin().await?;
         lock(&mut tx).await?;
-        let id = unit_id(&mut tx, unit).await?;
+        let id = live_unit_id(&mut tx, unit).await?;
         sqlx::query(
             "INSERT INTO unit_areas (unit_id, area) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
@@ -241,7 +261,7 @@ impl Store {
     ) -> Result<UnitRow, StoreError> {
         let mut tx = self.pool.begin().await?;
         lock(&mut tx).await?;
-        let id = unit_id(&mut tx, unit).await?;
+        let id = live_unit_id(&mut tx, unit).await?;
         let user: i64 = sqlx::query("SELECT id FROM users WHERE username = $1")
             .bind(username)
             .fetch_optional(&mut *tx)
@@ -281,7 +301,7 @@ impl Store {
     ) -> Result<UnitRow, StoreError> {
         let mut tx = self.pool.begin().await?;
         lock(&mut tx).await?;
-        let id = unit_id(&mut tx, unit).await?;
+        let id = live_unit_id(&mut tx, unit).await?;
         sqlx::query(
             "INSERT INTO unit_addresses (unit_id, channel, address, clearance) \
              VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
@@ -318,9 +338,9 @@ impl Store {
     ) -> Result<UnitRow, StoreError> {
         let mut tx = self.pool.begin().await?;
         lock(&mut tx).await?;
-        let id = unit_id(&mut tx, unit).await?;
+        let id = live_unit_id(&mut tx, unit).await?;
         let parent_id = match parent {
-            Some(parent) => Some(unit_id(&mut tx, parent).await?),
+            Some(parent) => Some(live_unit_id(&mut tx, parent).await?),
             None => None,
         };
         let parents = parent_ids(&mut tx).await?;
@@ -448,6 +468,160 @@ impl Store {
         self.unit(unit).await
     }
 
+    /// Renames a unit, on the record (`unit.rename`, from the old name to the new). Alerts,
+    /// deliveries, areas, members, addresses and sub-units point at the unit, not its name,
+    /// so they all follow; the audit log keeps the names as they were when each entry was
+    /// written. Conflict when another unit (in service or retired) has the name.
+    pub async fn rename_unit(
+        &self,
+        unit: &str,
+        new_name: &str,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<UnitRow, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        lock(&mut tx).await?;
+        let id = unit_id(&mut tx, unit).await?;
+        if unit == new_name {
+            tx.rollback().await?;
+            return self.unit(unit).await;
+        }
+        let taken = sqlx::query("SELECT id FROM units WHERE name = $1")
+            .bind(new_name)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(StoreError::Conflict(format!("unit {new_name}")));
+        }
+        sqlx::query("UPDATE units SET name = $1 WHERE id = $2")
+            .bind(new_name)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            AuditEvent {
+                actor: actor.to_string(),
+                action: "unit.rename".to_string(),
+                entity: format!("unit:{unit}"),
+                before: Some(json!({ "name": unit }).to_string()),
+                after: Some(json!({ "name": new_name }).to_string()),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.unit(new_name).await
+    }
+
+    /// Deletes a unit, on the record. Refused (`unit_has_subunits`) while units in service
+    /// report to it: their unacknowledged alerts climb to it. A unit no alert, delivery or
+    /// retired sub-unit points at is deleted with its areas, members and addresses
+    /// (`unit.delete`); any other is retired (`unit.retire`): its areas and members are taken
+    /// away, so it gets no new alerts, and it stays in the history of those it was sent.
+    /// Deleting a retired unit again changes nothing.
+    pub async fn delete_unit(
+        &self,
+        unit: &str,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<UnitRemoval, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        lock(&mut tx).await?;
+        let row = sqlx::query("SELECT id, retired_at FROM units WHERE name = $1")
+            .bind(unit)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: format!("unit {unit}"),
+            })?;
+        let id: i64 = row.try_get("id")?;
+        if row.try_get::<Option<String>, _>("retired_at")?.is_some() {
+            tx.rollback().await?;
+            return Ok(UnitRemoval::Retired {
+                unit: self.unit(unit).await?,
+            });
+        }
+        let below: Vec<String> = sqlx::query(
+            "SELECT name FROM units WHERE parent_id = $1 AND retired_at IS NULL ORDER BY name",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get("name"))
+        .collect::<Result<_, _>>()?;
+        if !below.is_empty() {
+            return Err(StoreError::Rejected {
+                code: "unit_has_subunits",
+                message: format!(
+                    "unit {unit} cannot be deleted while {} report to it (their unacknowledged \
+                     alerts climb to it): put them under another unit or at the top of the \
+                     chain (tocsin units parent, PUT /api/v1/units/{{name}}/parent), or delete \
+                     them, first",
+                    below.join(", ")
+                ),
+            });
+        }
+        let before = unit_snapshot(&mut tx, id).await?;
+        let pointed_at: i64 = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM alerts WHERE unit_id = $1 OR current_unit_id = $1) \
+                  + (SELECT COUNT(*) FROM alert_deliveries WHERE unit_id = $1) \
+                  + (SELECT COUNT(*) FROM units WHERE parent_id = $1) AS n",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+        for table in ["unit_areas", "unit_members"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE unit_id = $1"))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let (action, after) = if pointed_at == 0 {
+            sqlx::query("DELETE FROM unit_addresses WHERE unit_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM units WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            ("unit.delete", None)
+        } else {
+            let at = timestamp_text(now);
+            sqlx::query("UPDATE units SET retired_at = $1 WHERE id = $2")
+                .bind(&at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            ("unit.retire", Some(json!({ "retired_at": at }).to_string()))
+        };
+        audit::append(
+            &mut tx,
+            AuditEvent {
+                actor: actor.to_string(),
+                action: action.to_string(),
+                entity: format!("unit:{unit}"),
+                before: Some(before.to_string()),
+                after,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(if pointed_at == 0 {
+            UnitRemoval::Deleted {
+                unit: unit.to_string(),
+            }
+        } else {
+            UnitRemoval::Retired {
+                unit: self.unit(unit).await?,
+            }
+        })
+    }
+
     /// The unit an alert about `situation` would go to now, by the rule alerts are routed
     /// with (see `responsible_unit`); `None` when no unit answers for it.
     pub async fn routed_unit(&self, situation: &SituationId) -> Result<Option<String>, StoreError> {
@@ -480,7 +654,7 @@ impl Store {
     /// Every unit, by name, with its areas, members and addresses.
     pub async fn units(&self) -> Result<Vec<UnitRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT u.id, u.name, u.kind, u.created_at, p.name AS parent \
+            "SELECT u.id, u.name, u.kind, u.created_at, u.retired_at, p.name AS parent \
              FROM units u LEFT JOIN units p ON p.id = u.parent_id ORDER BY u.name",
         )
         .fetch_all(&self.pool)
@@ -531,6 +705,7 @@ impl Store {
                     })
                     .collect::<Result<_, StoreError>>()?,
                 created_at: row.try_get("created_at")?,
+                retired_at: row.try_get("retired_at")?,
             });
         }
         Ok(units)
@@ -641,20 +816,29 @@ impl Store {
         Ok(Raised::New(id))
     }
 
-    /// Open alerts past their deadline whose current unit has a level above it.
+    /// Open alerts past their deadline whose current unit has a unit in service above it.
     pub async fn alerts_due_for_escalation(
         &self,
         now: OffsetDateTime,
     ) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.pool.begin().await?;
         let rows = sqlx::query(
-            "SELECT a.id FROM alerts a JOIN units u ON u.id = a.current_unit_id \
+            "SELECT a.id, a.current_unit_id FROM alerts a JOIN units u ON u.id = a.current_unit_id \
              WHERE a.state = 'open' AND a.deadline_at <= $1 AND u.parent_id IS NOT NULL \
              ORDER BY a.deadline_at, a.id",
         )
         .bind(timestamp_text(now))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await?;
-        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+        let chain = chain_of_command(&mut tx).await?;
+        tx.rollback().await?;
+        let mut due = Vec::with_capacity(rows.len());
+        for row in rows {
+            if next_in_service_above(&chain, row.try_get("current_unit_id")?).is_some() {
+                due.push(row.try_get("id")?);
+            }
+        }
+        Ok(due)
     }
 
     /// Moves an overdue, unacknowledged alert one level up the chain of command and warns
@@ -669,10 +853,9 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         lock(&mut tx).await?;
         let row = sqlx::query(
-            "SELECT a.level, a.ack_within_seconds, a.current_unit_id, u.parent_id, p.name AS parent \
-             FROM alerts a JOIN units u ON u.id = a.current_unit_id \
-             JOIN units p ON p.id = u.parent_id \
-             WHERE a.id = $1 AND a.state = 'open' AND a.deadline_at <= $2",
+            "SELECT level, ack_within_seconds, current_unit_id FROM alerts \
+             WHERE id = $1 AND state = 'open' AND deadline_at <= $2 \
+               AND current_unit_id IS NOT NULL",
         )
         .bind(id)
         .bind(&at)
@@ -681,9 +864,18 @@ impl Store {
         let Some(row) = row else {
             return Ok(None);
         };
+        // The next unit up still in service: a retired unit above is passed over.
+        let chain = chain_of_command(&mut tx).await?;
+        let Some(parent) = next_in_service_above(&chain, row.try_get("current_unit_id")?) else {
+            return Ok(None);
+        };
         let level = u32::try_from(row.try_get::<i64, _>("level")? + 1)
             .map_err(|_| StoreError::Corrupt(format!("alert {id}: level out of range")))?;
-        let parent: i64 = row.try_get("parent_id")?;
+        let parent_name: String = sqlx::query("SELECT name FROM units WHERE id = $1")
+            .bind(parent)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("name")?;
         let ack_within = Duration::seconds(row.try_get("ack_within_seconds")?);
         sqlx::query(
             "UPDATE alerts SET level = $1, current_unit_id = $2, deadline_at = $3, updated_at = $4 \
@@ -704,10 +896,7 @@ impl Store {
                 action: "alert.escalate".to_string(),
                 entity: format!("alert:{id}"),
                 before: Some(json!({ "level": level - 1 }).to_string()),
-                after: Some(
-                    json!({ "level": level, "unit": row.try_get::<String, _>("parent")? })
-                        .to_string(),
-                ),
+                after: Some(json!({ "level": level, "unit": parent_name }).to_string()),
             },
             now,
         )
@@ -924,7 +1113,21 @@ impl Store {
         self.alert(id).await
     }
 
-    /// Records a decision on an alert, optionally naming the measure it set going.
+    /// The measures a decision on alert `id` may name (see [`measure_situations`]), in the
+    /// order they start.
+    pub async fn alert_measures(&self, id: i64) -> Result<Vec<ResponseRecord>, StoreError> {
+        let alert = self.alert(id).await?;
+        let mut measures = Vec::new();
+        for situation in measure_situations(&alert.view.situation) {
+            measures.extend(self.responses_for(&situation).await?);
+        }
+        measures.sort_by_key(|measure| (measure.fields.start_on, measure.id));
+        Ok(measures)
+    }
+
+    /// Records a decision on an alert, optionally naming the measure it set going: one
+    /// recorded for the alert's situation (see [`measure_situations`]), else rejected with
+    /// `measure_not_for_situation`.
     pub async fn decide_alert(
         &self,
         id: i64,
@@ -935,25 +1138,18 @@ impl Store {
     ) -> Result<DecisionRecord, StoreError> {
         let mut tx = self.pool.begin().await?;
         lock(&mut tx).await?;
-        let exists = sqlx::query("SELECT id FROM alerts WHERE id = $1")
+        let situation: String = sqlx::query("SELECT situation_id FROM alerts WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
-            .await?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound {
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
                 what: format!("alert {id}"),
-            });
-        }
+            })?
+            .try_get("situation_id")?;
         if let Some(response) = response_id {
-            let found = sqlx::query("SELECT id FROM responses WHERE id = $1")
-                .bind(response)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if found.is_none() {
-                return Err(StoreError::NotFound {
-                    what: format!("response {response}"),
-                });
-            }
+            let situation = SituationId::parse(&situation)
+                .map_err(|_| StoreError::Corrupt(format!("alert {id}: situation {situation:?}")))?;
+            check_measure(&mut tx, id, &situation, response).await?;
         }
         let row = sqlx::query(
             "INSERT INTO alert_decisions (alert_id, decided_by, decided_at, decision, response_id) \
@@ -1055,6 +1251,76 @@ impl Store {
     }
 }
 
+/// The situations whose measures a decision on an alert about `situation` may name: the
+/// situation itself and, for an area (`SSD/yei`), its country (`SSD`), as a unit answering for
+/// a country answers for its areas.
+pub fn measure_situations(situation: &SituationId) -> Vec<SituationId> {
+    let country = situation.country();
+    if country == *situation {
+        vec![country]
+    } else {
+        vec![situation.clone(), country]
+    }
+}
+
+/// Checks that measure `response` exists (not found otherwise) and was recorded for one of
+/// [`measure_situations`] of alert `alert`'s `situation`; otherwise rejected, naming those
+/// that may be named.
+async fn check_measure(
+    tx: &mut Transaction<'_, Any>,
+    alert: i64,
+    situation: &SituationId,
+    response: i64,
+) -> Result<(), StoreError> {
+    let recorded_for: String = sqlx::query("SELECT situation_id FROM responses WHERE id = $1")
+        .bind(response)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: format!("response {response}"),
+        })?
+        .try_get("situation_id")?;
+    let allowed = measure_situations(situation);
+    if allowed.iter().any(|s| s.as_str() == recorded_for) {
+        return Ok(());
+    }
+    let valid: Vec<String> = sqlx::query(
+        "SELECT id FROM responses WHERE situation_id = $1 OR situation_id = $2 ORDER BY id",
+    )
+    .bind(situation.as_str())
+    .bind(situation.country().as_str())
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|row| Ok(format!("#{}", row.try_get::<i64, _>("id")?)))
+    .collect::<Result<_, StoreError>>()?;
+    let places = allowed
+        .iter()
+        .map(SituationId::as_str)
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let country = situation.country();
+    let choice = if valid.is_empty() {
+        format!(
+            "none is recorded yet: record one (tocsin responses add {country}, or POST \
+             /api/v1/situations/{country}/responses), or record the decision without a measure"
+        )
+    } else {
+        format!(
+            "those are {} (tocsin responses list SITUATION, or GET \
+             /api/v1/situations/{{id}}/responses, shows a situation's measures)",
+            valid.join(", ")
+        )
+    };
+    Err(StoreError::Rejected {
+        code: "measure_not_for_situation",
+        message: format!(
+            "measure {response} was recorded for {recorded_for}; a decision on alert {alert} \
+             may name only a measure recorded for {places}: {choice}"
+        ),
+    })
+}
+
 async fn unit_id(tx: &mut Transaction<'_, Any>, name: &str) -> Result<i64, StoreError> {
     sqlx::query("SELECT id FROM units WHERE name = $1")
         .bind(name)
@@ -1065,6 +1331,83 @@ async fn unit_id(tx: &mut Transaction<'_, Any>, name: &str) -> Result<i64, Store
         })?
         .try_get("id")
         .map_err(StoreError::from)
+}
+
+/// The id of a unit in service: not found when there is none by that name, rejected
+/// (`unit_retired`) when it was retired.
+async fn live_unit_id(tx: &mut Transaction<'_, Any>, name: &str) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT id, retired_at FROM units WHERE name = $1")
+        .bind(name)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: format!("unit {name}"),
+        })?;
+    if let Some(retired_at) = row.try_get::<Option<String>, _>("retired_at")? {
+        return Err(StoreError::Rejected {
+            code: "unit_retired",
+            message: format!(
+                "unit {name} was retired at {retired_at}: it stays in the record of the alerts \
+                 sent to it but takes no new areas, members, addresses or sub-units; use a unit \
+                 in service"
+            ),
+        });
+    }
+    Ok(row.try_get("id")?)
+}
+
+/// A unit as it stands, for the audit entry of its deletion or retirement.
+async fn unit_snapshot(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+) -> Result<serde_json::Value, StoreError> {
+    let unit = sqlx::query(
+        "SELECT u.kind, p.name AS parent FROM units u LEFT JOIN units p ON p.id = u.parent_id \
+         WHERE u.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let areas: Vec<String> =
+        sqlx::query("SELECT area FROM unit_areas WHERE unit_id = $1 ORDER BY area")
+            .bind(id)
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get("area"))
+            .collect::<Result<_, _>>()?;
+    let members: Vec<String> = sqlx::query(
+        "SELECT us.username FROM unit_members m JOIN users us ON us.id = m.user_id \
+         WHERE m.unit_id = $1 ORDER BY us.username",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| r.try_get("username"))
+    .collect::<Result<_, _>>()?;
+    let addresses: Vec<serde_json::Value> = sqlx::query(
+        "SELECT channel, address, clearance FROM unit_addresses WHERE unit_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(json!({
+            "channel": r.try_get::<String, _>("channel")?,
+            "address": r.try_get::<String, _>("address")?,
+            "clearance": r.try_get::<String, _>("clearance")?,
+        }))
+    })
+    .collect::<Result<_, StoreError>>()?;
+    Ok(json!({
+        "kind": unit.try_get::<String, _>("kind")?,
+        "parent": unit.try_get::<Option<String>, _>("parent")?,
+        "areas": areas,
+        "members": members,
+        "addresses": addresses,
+    }))
 }
 
 async fn unit_audit(
@@ -1107,6 +1450,46 @@ async fn parent_ids(
         .collect()
 }
 
+/// Every unit's parent and whether it is retired, by id.
+async fn chain_of_command(
+    tx: &mut Transaction<'_, Any>,
+) -> Result<std::collections::HashMap<i64, (Option<i64>, bool)>, StoreError> {
+    sqlx::query("SELECT id, parent_id, retired_at FROM units")
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<i64, _>("id")?,
+                (
+                    r.try_get::<Option<i64>, _>("parent_id")?,
+                    r.try_get::<Option<String>, _>("retired_at")?.is_some(),
+                ),
+            ))
+        })
+        .collect()
+}
+
+/// The first unit in service above `unit` in the chain of command. Units in service never
+/// report to retired ones, but a retired unit may (it keeps its parent, so alerts still open
+/// at it climb on), and that parent may have been retired since.
+fn next_in_service_above(
+    chain: &std::collections::HashMap<i64, (Option<i64>, bool)>,
+    unit: i64,
+) -> Option<i64> {
+    let mut above = chain.get(&unit)?.0;
+    // Bounded by the number of units, in case the stored chain were ever to loop.
+    for _ in 0..chain.len() {
+        let current = above?;
+        let (parent, retired) = *chain.get(&current)?;
+        if !retired {
+            return Some(current);
+        }
+        above = parent;
+    }
+    None
+}
+
 /// The unit answering for `situation`: one naming the situation itself beats one naming its
 /// country, which beats one answering for everything (`*`); among equals, the one deepest in
 /// the chain of command (closest to the ground), then the oldest.
@@ -1116,7 +1499,7 @@ async fn responsible_unit(
 ) -> Result<Option<i64>, StoreError> {
     let rows = sqlx::query(
         "SELECT ua.unit_id, ua.area, u.parent_id FROM unit_areas ua JOIN units u ON u.id = ua.unit_id \
-         WHERE ua.area IN ($1, $2, '*')",
+         WHERE ua.area IN ($1, $2, '*') AND u.retired_at IS NULL",
     )
     .bind(situation.as_str())
     .bind(situation.country().as_str())

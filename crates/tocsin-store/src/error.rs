@@ -19,6 +19,10 @@ pub enum StoreError {
     /// The domain's rules do not allow what was asked (a workflow move, a role).
     #[error("{0}")]
     Refused(#[source] tocsin_domain::DomainError),
+    /// What was asked breaks a rule the store keeps (a decision naming another situation's
+    /// measure, a retired unit given new work): `code` is stable, `message` says what to do.
+    #[error("{message}")]
+    Rejected { code: &'static str, message: String },
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]

@@ -33,8 +33,8 @@ use sqlx::{AnyPool, Executor};
 
 pub use accounts::{NewUser, TokenRow, UserRow};
 pub use alerts::{
-    AlertFilter, AlertRecord, DecisionRecord, DeliveryRecord, FlashCandidate, Raised, UnitAddress,
-    UnitRow, ADDRESS_CHANNELS, UNIT_KINDS,
+    measure_situations, AlertFilter, AlertRecord, DecisionRecord, DeliveryRecord, FlashCandidate,
+    Raised, UnitAddress, UnitRemoval, UnitRow, ADDRESS_CHANNELS, UNIT_KINDS,
 };
 pub use assessment::{
     EvidenceRow, IndicatorCoding, JudgmentFields, JudgmentRecord, NewTransition, TransitionRecord,

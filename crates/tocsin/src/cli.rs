@@ -285,6 +285,16 @@ pub enum UnitsCommand {
         #[arg(long)]
         top: bool,
     },
+    /// Rename a unit; its members, areas, addresses, sub-units and the alerts already sent
+    /// to it follow the new name
+    Rename {
+        unit: String,
+        /// The new name: letters, digits, '-', '_' or '.'
+        new_name: String,
+    },
+    /// Delete a unit; one that alerts were sent to is retired instead (it gets no new
+    /// alerts and stays in their record). Refused while other units report to it
+    Delete { unit: String },
     /// Stop a unit answering for a situation (or for every situation, *)
     RemoveArea { unit: String, area: String },
     /// Take a user out of a unit: they get no more of its alerts

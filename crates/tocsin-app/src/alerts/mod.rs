@@ -21,7 +21,7 @@ use tocsin_alerts::{cap, message, AlertSignal, Rules};
 use tocsin_domain::{Principal, Role, SituationId, Tlp};
 use tocsin_store::{
     AlertFilter, AlertRecord, BroadcastRecord, DecisionRecord, DeliveryRecord, Raised, Store,
-    StoreError, UnitRow, Vault, ADDRESS_CHANNELS, UNIT_KINDS,
+    StoreError, UnitRemoval, UnitRow, Vault, ADDRESS_CHANNELS, UNIT_KINDS,
 };
 
 pub use channels::ChannelSettings;
@@ -34,6 +34,8 @@ pub enum AlertErrorKind {
     NotFound,
     Forbidden,
     Conflict,
+    /// Well formed, but against a rule: a measure of another situation, a retired unit.
+    Unprocessable,
     Internal,
 }
 
@@ -75,6 +77,9 @@ impl From<StoreError> for AlertError {
             ),
             StoreError::Refused(why) => {
                 AlertError::new(AlertErrorKind::BadRequest, "refused", why.to_string())
+            }
+            StoreError::Rejected { code, message } => {
+                AlertError::new(AlertErrorKind::Unprocessable, code, message)
             }
             other => {
                 tracing::error!(error = %other, "alert storage failed");
@@ -716,28 +721,45 @@ impl Alerts {
         actor: &str,
         now: OffsetDateTime,
     ) -> Result<UnitRow, AlertError> {
-        let name = name.trim();
-        if name.is_empty()
-            || name.len() > 100
-            || !name
-                .chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        {
-            return Err(AlertError::bad(
-                "bad_unit_name",
-                format!("unit name {name:?}: use 1 to 100 letters, digits, '-', '_' or '.'"),
-            ));
-        }
+        let name = unit_name(name)?;
         if !UNIT_KINDS.contains(&kind) {
             return Err(AlertError::bad(
                 "bad_unit_kind",
                 format!("unit kind {kind:?}: use {}", UNIT_KINDS.join(", ")),
             ));
         }
-        Ok(self
-            .store
+        self.store
             .create_unit(name, kind, parent, actor, now)
-            .await?)
+            .await
+            .map_err(unit_error)
+    }
+
+    /// Renames a unit; everything that points at it (alerts sent to it included) follows.
+    pub async fn rename_unit(
+        &self,
+        unit: &str,
+        new_name: &str,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<UnitRow, AlertError> {
+        let new_name = unit_name(new_name)?;
+        self.store
+            .rename_unit(unit, new_name, actor, now)
+            .await
+            .map_err(unit_error)
+    }
+
+    /// Deletes a unit, or retires it when alerts were routed to it (`Store::delete_unit`).
+    pub async fn delete_unit(
+        &self,
+        unit: &str,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<UnitRemoval, AlertError> {
+        self.store
+            .delete_unit(unit, actor, now)
+            .await
+            .map_err(unit_error)
     }
 
     /// Adds a situation (or `*`) the unit answers for.
@@ -749,7 +771,10 @@ impl Alerts {
         now: OffsetDateTime,
     ) -> Result<UnitRow, AlertError> {
         let area = parse_area(area)?;
-        Ok(self.store.add_unit_area(unit, &area, actor, now).await?)
+        self.store
+            .add_unit_area(unit, &area, actor, now)
+            .await
+            .map_err(unit_error)
     }
 
     /// Takes a situation (or `*`) from the units it answers for.
@@ -761,7 +786,10 @@ impl Alerts {
         now: OffsetDateTime,
     ) -> Result<UnitRow, AlertError> {
         let area = parse_area(area)?;
-        Ok(self.store.remove_unit_area(unit, &area, actor, now).await?)
+        self.store
+            .remove_unit_area(unit, &area, actor, now)
+            .await
+            .map_err(unit_error)
     }
 
     /// Puts `unit` under `parent` in the chain of command, or at its top with `None`.
@@ -784,7 +812,7 @@ impl Alerts {
                         parent.unwrap_or_default()
                     ),
                 ),
-                other => other.into(),
+                other => unit_error(other),
             })
     }
 
@@ -819,10 +847,10 @@ impl Alerts {
         actor: &str,
         now: OffsetDateTime,
     ) -> Result<UnitRow, AlertError> {
-        Ok(self
-            .store
+        self.store
             .add_unit_member(unit, username, actor, now)
-            .await?)
+            .await
+            .map_err(unit_error)
     }
 
     /// Adds an email address, SMS number or webhook URL, read by someone cleared for
@@ -843,8 +871,7 @@ impl Alerts {
             ));
         }
         let address = channels::check_address(channel, address)?;
-        Ok(self
-            .store
+        self.store
             .add_unit_address(
                 unit,
                 channel,
@@ -853,7 +880,8 @@ impl Alerts {
                 actor,
                 now,
             )
-            .await?)
+            .await
+            .map_err(unit_error)
     }
 
     /// Takes a user out of a unit: no more of its alerts reach them.
@@ -864,10 +892,52 @@ impl Alerts {
         actor: &str,
         now: OffsetDateTime,
     ) -> Result<UnitRow, AlertError> {
-        Ok(self
-            .store
+        self.store
             .remove_unit_member(unit, username, actor, now)
-            .await?)
+            .await
+            .map_err(unit_error)
+    }
+}
+
+/// A unit's name, trimmed: 1 to 100 letters, digits, `-`, `_` or `.`.
+fn unit_name(name: &str) -> Result<&str, AlertError> {
+    let name = name.trim();
+    if name.is_empty()
+        || name.len() > 100
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err(AlertError::bad(
+            "bad_unit_name",
+            format!("unit name {name:?}: use 1 to 100 letters, digits, '-', '_' or '.'"),
+        ));
+    }
+    Ok(name)
+}
+
+/// A storage error of a unit change, with codes that say which thing was missing or taken.
+fn unit_error(error: StoreError) -> AlertError {
+    match error {
+        StoreError::NotFound { what } if what.starts_with("unit ") => AlertError::new(
+            AlertErrorKind::NotFound,
+            "unknown_unit",
+            format!("{what} not found; tocsin units list (GET /api/v1/units) lists the units"),
+        ),
+        StoreError::NotFound { what } if what.starts_with("user ") => AlertError::new(
+            AlertErrorKind::NotFound,
+            "unknown_user",
+            format!("{what} not found; tocsin users list (GET /api/v1/users) lists the users"),
+        ),
+        StoreError::Conflict(what) => AlertError::new(
+            AlertErrorKind::Conflict,
+            "unit_name_taken",
+            format!(
+                "{what} already exists (retired units keep their names): choose another name, \
+                 or rename the other unit first"
+            ),
+        ),
+        other => other.into(),
     }
 }
 

@@ -1,7 +1,8 @@
 //! The alert inbox: the alerts sent to the signed-in user's units, each cut to their
 //! clearance, with a button to acknowledge it; and one alert's page, with what it says (to
 //! those cleared for it), the decisions taken on it and a form to record one, optionally
-//! naming the measure it set going. Acknowledging and deciding go through the alert service,
+//! naming the measure it set going (one recorded for the alert's situation, as the store
+//! insists). Acknowledging and deciding go through the alert service,
 //! which refuses anyone the alert was not sent to (and puts both on the record).
 
 use axum::extract::{Path, State};
@@ -100,7 +101,8 @@ struct AlertPage {
     layout: Layout,
     alert: AlertShown,
     decisions: Vec<DecisionLine>,
-    /// The situation's measures, for those whose role reads them; `None` for the others.
+    /// The measures a decision may name (the situation's and, for an area, its country's),
+    /// for those whose role reads them; `None` for the others.
     measures: Option<Vec<MeasureOption>>,
 }
 
@@ -121,7 +123,7 @@ async fn alert(
     // Measures are listed only to the roles that may read them through the API.
     let measures = if access::allows(who.role, &Method::GET, "/api/v1/situations/{id}/responses") {
         Some(
-            prevention::list_responses(&state.store, alert.situation.as_str())
+            prevention::alert_measures(&state.store, id)
                 .await
                 .map_err(ApiError::from)?
                 .into_iter()

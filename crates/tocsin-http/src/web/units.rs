@@ -1,5 +1,5 @@
-//! Administration of the organisation alerts are routed through: units (add, put under
-//! another in the chain of command, members, addresses) and routing (which unit answers for
+//! Administration of the organisation alerts are routed through: units (add, rename, delete
+//! or retire, put under another in the chain of command, members, addresses) and routing (which unit answers for
 //! which situation, country or `*`, and where an alert about a given situation would go
 //! now). Every change goes through the alert service, which checks it and puts it on the
 //! record; the routing answer comes from the same rule that routes alerts.
@@ -12,7 +12,7 @@ use axum::{Extension, Form, Router};
 use serde::Deserialize;
 use tocsin_app::alerts::Route;
 use tocsin_domain::{Principal, Tlp};
-use tocsin_store::{UnitRow, ADDRESS_CHANNELS, UNIT_KINDS};
+use tocsin_store::{UnitRemoval, UnitRow, ADDRESS_CHANNELS, UNIT_KINDS};
 
 use super::layout::Layout;
 use super::{render, see_other, PageError, SessionCsrf};
@@ -21,6 +21,8 @@ use crate::{ApiError, AppState};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/units", get(units).post(add_unit))
+        .route("/admin/units/{name}/rename", post(rename_unit))
+        .route("/admin/units/{name}/delete", post(delete_unit))
         .route("/admin/units/{name}/parent", post(set_parent))
         .route("/admin/units/{name}/members", post(add_member))
         .route("/admin/units/{name}/members/remove", post(remove_member))
@@ -47,7 +49,7 @@ struct UnitCard {
     unit: UnitRow,
     /// The unit's name as it goes in a form's address.
     path: String,
-    /// Units it may be put under: every other one (the service refuses a loop).
+    /// Units it may be put under: every other one in service (the service refuses a loop).
     parents: Vec<String>,
     /// Users not in it yet.
     candidates: Vec<String>,
@@ -78,7 +80,12 @@ async fn units(
         .filter(|user| user.disabled_at.is_none())
         .map(|user| user.username)
         .collect();
-    let names: Vec<String> = units.iter().map(|unit| unit.name.clone()).collect();
+    // Units in service: the only ones that may take sub-units.
+    let names: Vec<String> = units
+        .iter()
+        .filter(|unit| unit.retired_at.is_none())
+        .map(|unit| unit.name.clone())
+        .collect();
     let cards = units
         .into_iter()
         .map(|unit| UnitCard {
@@ -163,6 +170,60 @@ async fn set_parent(
         .await
         .map_err(failed)?;
     Ok(see_other("/admin/units"))
+}
+
+#[derive(Deserialize)]
+struct RenameForm {
+    name: String,
+}
+
+async fn rename_unit(
+    State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(name): Path<String>,
+    Form(form): Form<RenameForm>,
+) -> Result<Response, PageError> {
+    let unit = state
+        .alerts
+        .rename_unit(&name, &form.name, &who.username, now())
+        .await
+        .map_err(failed)?;
+    Ok(see_other(&format!(
+        "/admin/units#unit-{}",
+        unit_path(&unit.name)
+    )))
+}
+
+#[derive(Deserialize)]
+struct DeleteForm {
+    /// The box the administrator ticks to say they mean it.
+    confirm: Option<String>,
+}
+
+async fn delete_unit(
+    State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(name): Path<String>,
+    Form(form): Form<DeleteForm>,
+) -> Result<Response, PageError> {
+    if form.confirm.as_deref() != Some("yes") {
+        return Err(PageError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "confirm_delete",
+            message: format!("tick the box to confirm that unit {name} is to be deleted"),
+        });
+    }
+    let removal = state
+        .alerts
+        .delete_unit(&name, &who.username, now())
+        .await
+        .map_err(failed)?;
+    Ok(match removal {
+        UnitRemoval::Deleted { .. } => see_other("/admin/units"),
+        UnitRemoval::Retired { unit } => {
+            see_other(&format!("/admin/units#unit-{}", unit_path(&unit.name)))
+        }
+    })
 }
 
 #[derive(Deserialize)]
@@ -301,7 +362,11 @@ async fn routing(
                 csrf.as_ref().map(|c| &c.0),
             ),
             areas,
-            names: units.into_iter().map(|unit| unit.name).collect(),
+            names: units
+                .into_iter()
+                .filter(|unit| unit.retired_at.is_none())
+                .map(|unit| unit.name)
+                .collect(),
             route,
             asked: asked.unwrap_or_default(),
         },

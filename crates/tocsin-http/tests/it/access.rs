@@ -47,6 +47,8 @@ fn concrete(path: &str) -> String {
         .replace("/sources/{id}", "/sources/SRC-7K3QX9")
         .replace("{id}", "1")
         .replace("{name}", "nobody")
+        .replace("{area}", "SSD")
+        .replace("{username}", "nobody")
 }
 
 #[tokio::test]

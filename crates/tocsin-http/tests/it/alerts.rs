@@ -274,3 +274,392 @@ async fn warned_users_read_acknowledge_and_decide_each_within_their_clearance() 
     assert_eq!(status, StatusCode::OK);
     assert_eq!(dead["dead_letters"].as_array().unwrap().len(), 0);
 }
+
+/// The user name behind an `Authorization` value.
+async fn username(state: &AppState, auth: &str) -> String {
+    let (_, me) = json_of(state, Method::GET, "/api/v1/me", auth, None).await;
+    me["username"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_decision_naming_another_situations_measure_is_refused_with_a_coded_422() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let state = state(store.clone());
+    let focal = sign_in(&store, Role::FocalPoint).await;
+    let focal_name = username(&state, &focal).await;
+    let now = time::OffsetDateTime::now_utc();
+    state
+        .alerts
+        .create_unit("ssd-mission", "mission", None, "root", now)
+        .await
+        .unwrap();
+    state
+        .alerts
+        .add_area("ssd-mission", "SSD", "root", now)
+        .await
+        .unwrap();
+    state
+        .alerts
+        .add_member("ssd-mission", &focal_name, "root", now)
+        .await
+        .unwrap();
+    let id = state
+        .alerts
+        .raise(&stage_3("SSD/yei", Tlp::Amber), now)
+        .await
+        .unwrap()[0];
+    let mut measures = Vec::new();
+    for situation in ["SSD", "COD"] {
+        let (status, measure) = json_of(
+            &state,
+            Method::POST,
+            &format!("/api/v1/situations/{situation}/responses"),
+            &focal,
+            Some(serde_json::json!({
+                "actor": "Special Adviser",
+                "organisation": "UN",
+                "tool": "targeted-sanctions",
+                "start": "2026-01-10",
+            })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{measure}");
+        measures.push(measure["id"].as_i64().unwrap());
+    }
+    let (south_sudan, congo) = (measures[0], measures[1]);
+    let decide = format!("/api/v1/alerts/{id}/decisions");
+    let (status, body) = json_of(
+        &state,
+        Method::POST,
+        &decide,
+        &focal,
+        Some(serde_json::json!({ "decision": "sanctions", "response_id": congo })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "measure_not_for_situation");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("recorded for COD"), "{message}");
+    assert!(
+        message.contains(&format!("those are #{south_sudan} ")),
+        "{message}"
+    );
+    // The country's measure answers an alert about one of its areas.
+    let (status, body) = json_of(
+        &state,
+        Method::POST,
+        &decide,
+        &focal,
+        Some(serde_json::json!({ "decision": "sanctions", "response_id": south_sudan })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["response_id"], south_sudan);
+    let (_, detail) = json_of(
+        &state,
+        Method::GET,
+        &format!("/api/v1/alerts/{id}"),
+        &focal,
+        None,
+    )
+    .await;
+    assert_eq!(detail["decisions"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn administrators_rename_move_and_delete_units_and_their_areas_and_members_by_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let state = state(store.clone());
+    let admin = sign_in(&store, Role::Admin).await;
+    let admin_name = username(&state, &admin).await;
+    let focal = sign_in(&store, Role::FocalPoint).await;
+    let focal_name = username(&state, &focal).await;
+    let analyst = sign_in(&store, Role::Analyst).await;
+    let call = |method: Method, uri: String, body: Option<serde_json::Value>| {
+        let state = state.clone();
+        let admin = admin.clone();
+        async move { json_of(&state, method, &uri, &admin, body).await }
+    };
+    for (name, parent) in [
+        ("hq", None),
+        ("ssd-mission", Some("hq")),
+        ("desk", Some("hq")),
+    ] {
+        let (status, body) = call(
+            Method::POST,
+            "/api/v1/units".into(),
+            Some(serde_json::json!({ "name": name, "kind": "mission", "parent": parent })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+
+    // The parent: a loop, an unknown unit and a body without a parent are refused.
+    let parent = |unit: &str| format!("/api/v1/units/{unit}/parent");
+    for (uri, body, status, code) in [
+        (
+            parent("hq"),
+            serde_json::json!({ "parent": "ssd-mission" }),
+            StatusCode::BAD_REQUEST,
+            "unit_loop",
+        ),
+        (
+            parent("nowhere"),
+            serde_json::json!({ "parent": "hq" }),
+            StatusCode::NOT_FOUND,
+            "unknown_unit",
+        ),
+        (
+            parent("desk"),
+            serde_json::json!({ "parent": "nowhere" }),
+            StatusCode::NOT_FOUND,
+            "unknown_unit",
+        ),
+        (
+            parent("desk"),
+            serde_json::json!({}),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            parent("desk"),
+            serde_json::json!({ "parent": 5 }),
+            StatusCode::BAD_REQUEST,
+            "bad_parent",
+        ),
+    ] {
+        let (got, answer) = call(Method::PUT, uri.clone(), Some(body)).await;
+        assert_eq!(
+            (got, answer["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{uri}: {answer}"
+        );
+    }
+    let (status, unit) = call(
+        Method::PUT,
+        parent("ssd-mission"),
+        Some(serde_json::json!({ "parent": null })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{unit}");
+    assert_eq!(unit["parent"], serde_json::Value::Null);
+    let (status, unit) = call(
+        Method::PUT,
+        parent("ssd-mission"),
+        Some(serde_json::json!({ "parent": "hq" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{unit}");
+    assert_eq!(unit["parent"], "hq");
+
+    // Areas (an area's slash percent-encoded, `*` as it is) and members.
+    for (unit, area) in [
+        ("ssd-mission", "SSD"),
+        ("ssd-mission", "SSD/yei"),
+        ("hq", "*"),
+    ] {
+        let (status, body) = call(
+            Method::POST,
+            format!("/api/v1/units/{unit}/areas"),
+            Some(serde_json::json!({ "area": area })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, unit) = call(
+        Method::DELETE,
+        "/api/v1/units/ssd-mission/areas/SSD%2Fyei".into(),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{unit}");
+    assert_eq!(unit["areas"], serde_json::json!(["SSD"]));
+    let (status, unit) = call(Method::DELETE, "/api/v1/units/hq/areas/*".into(), None).await;
+    assert_eq!(status, StatusCode::OK, "{unit}");
+    assert_eq!(unit["areas"], serde_json::json!([]));
+    let (status, body) = call(Method::DELETE, "/api/v1/units/hq/areas/*".into(), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, body) = call(Method::DELETE, "/api/v1/units/hq/areas/Narnia".into(), None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_area"))
+    );
+    let members = format!("/api/v1/units/desk/members/{focal_name}");
+    let (status, _) = call(
+        Method::POST,
+        "/api/v1/units/desk/members".into(),
+        Some(serde_json::json!({ "username": focal_name })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, unit) = call(Method::DELETE, members.clone(), None).await;
+    assert_eq!(status, StatusCode::OK, "{unit}");
+    assert_eq!(unit["members"], serde_json::json!([]));
+    let (status, _) = call(Method::DELETE, members.clone(), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = call(
+        Method::DELETE,
+        "/api/v1/units/nowhere/members/x".into(),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("unknown_unit"))
+    );
+
+    // Renaming: a taken name, a bad name and an unknown unit are refused.
+    for (uri, name, status, code) in [
+        ("ssd-mission", "hq", StatusCode::CONFLICT, "unit_name_taken"),
+        (
+            "ssd-mission",
+            "bad name!",
+            StatusCode::BAD_REQUEST,
+            "bad_unit_name",
+        ),
+        ("nowhere", "x", StatusCode::NOT_FOUND, "unknown_unit"),
+    ] {
+        let (got, body) = call(
+            Method::PATCH,
+            format!("/api/v1/units/{uri}"),
+            Some(serde_json::json!({ "name": name })),
+        )
+        .await;
+        assert_eq!(
+            (got, body["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{uri} → {name}: {body}"
+        );
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let before = state
+        .alerts
+        .raise(&stage_3("SSD", Tlp::Amber), now)
+        .await
+        .unwrap()[0];
+    let (status, unit) = call(
+        Method::PATCH,
+        "/api/v1/units/ssd-mission".into(),
+        Some(serde_json::json!({ "name": "unmiss" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{unit}");
+    assert_eq!(
+        (unit["name"].as_str(), unit["parent"].as_str()),
+        (Some("unmiss"), Some("hq"))
+    );
+    assert_eq!(unit["areas"], serde_json::json!(["SSD"]));
+    // The alert sent before the rename is the renamed unit's.
+    let (_, alert) = json_of(
+        &state,
+        Method::GET,
+        &format!("/api/v1/alerts/{before}"),
+        &analyst,
+        None,
+    )
+    .await;
+    assert_eq!(alert["alert"]["unit"], "unmiss");
+
+    // Deleting: refused while a unit reports to it; a unit nothing points at is deleted; one
+    // that was sent an alert is retired and takes no new work.
+    let (status, body) = call(Method::DELETE, "/api/v1/units/hq".into(), None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unit_has_subunits")),
+        "{body}"
+    );
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("desk, unmiss"));
+    let (status, body) = call(Method::DELETE, "/api/v1/units/desk".into(), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        serde_json::json!({ "outcome": "deleted", "unit": "desk" })
+    );
+    let (status, body) = call(Method::DELETE, "/api/v1/units/unmiss".into(), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["outcome"], "retired");
+    assert!(body["unit"]["retired_at"].is_string(), "{body}");
+    let (status, body) = call(
+        Method::POST,
+        "/api/v1/units/unmiss/areas".into(),
+        Some(serde_json::json!({ "area": "SSD" })),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unit_retired")),
+        "{body}"
+    );
+    let (status, body) = call(Method::DELETE, "/api/v1/units/nowhere".into(), None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("unknown_unit"))
+    );
+    let (_, listed) = call(Method::GET, "/api/v1/units".into(), None).await;
+    let names: Vec<(&str, bool)> = listed["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["name"].as_str().unwrap(), u["retired_at"].is_string()))
+        .collect();
+    assert_eq!(names, [("hq", false), ("unmiss", true)]);
+    let (_, alert) = json_of(
+        &state,
+        Method::GET,
+        &format!("/api/v1/alerts/{before}"),
+        &analyst,
+        None,
+    )
+    .await;
+    assert_eq!(alert["alert"]["unit"], "unmiss");
+
+    // Only administrators change units.
+    for who in [&focal, &analyst] {
+        for (method, uri, body) in [
+            (
+                Method::PATCH,
+                "/api/v1/units/hq",
+                Some(serde_json::json!({ "name": "x" })),
+            ),
+            (Method::DELETE, "/api/v1/units/hq", None),
+            (
+                Method::PUT,
+                "/api/v1/units/hq/parent",
+                Some(serde_json::json!({ "parent": null })),
+            ),
+            (Method::DELETE, "/api/v1/units/hq/areas/SSD", None),
+            (Method::DELETE, "/api/v1/units/hq/members/x", None),
+        ] {
+            let (status, body) = json_of(&state, method.clone(), uri, who, body).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{method} {uri}: {body}");
+        }
+    }
+    assert!(store.unit("hq").await.unwrap().retired_at.is_none());
+
+    let actions: Vec<String> = store
+        .audit_entries(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|entry| entry.event.actor == admin_name)
+        .map(|entry| entry.event.action)
+        .collect();
+    for action in [
+        "unit.parent",
+        "unit.area.remove",
+        "unit.member.remove",
+        "unit.rename",
+        "unit.delete",
+        "unit.retire",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
+    }
+}

@@ -215,6 +215,8 @@ fn concrete(path: &str) -> String {
         .replace("/sources/{id}", "/sources/SRC-7K3QX9")
         .replace("{id}", "1")
         .replace("{name}", "nobody")
+        .replace("{area}", "SSD")
+        .replace("{username}", "nobody")
 }
 
 #[tokio::test]
@@ -1083,6 +1085,8 @@ const PAGE_MATRIX: &[(Method, &str, Option<&[Role]>)] = {
         (Method::POST, "/admin/users/{name}/disabled", Some(&[Admin])),
         (Method::GET, "/admin/units", Some(&[Admin])),
         (Method::POST, "/admin/units", Some(&[Admin])),
+        (Method::POST, "/admin/units/{name}/rename", Some(&[Admin])),
+        (Method::POST, "/admin/units/{name}/delete", Some(&[Admin])),
         (Method::POST, "/admin/units/{name}/parent", Some(&[Admin])),
         (Method::POST, "/admin/units/{name}/members", Some(&[Admin])),
         (
@@ -1526,6 +1530,22 @@ async fn those_warned_read_an_alert_and_record_decisions_linked_to_a_measure() {
     .await
     .unwrap();
 
+    let congo = tocsin_app::prevention::add_response(
+        &store,
+        "COD",
+        &tocsin_app::prevention::MeasureInput {
+            actor: "Special Envoy".into(),
+            organisation: "UN".into(),
+            tool: "targeted-sanctions".into(),
+            start: "2026-01-10".into(),
+            ..Default::default()
+        },
+        "fp",
+        now,
+    )
+    .await
+    .unwrap();
+
     let focal = Browser::sign_in(&state, "fp").await;
     let inbox = focal.get(&state, "/alerts").await;
     assert!(
@@ -1540,13 +1560,16 @@ async fn those_warned_read_an_alert_and_record_decisions_linked_to_a_measure() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("No decision recorded yet"));
     assert!(page.body.contains("11.2 militia mobilising near Yei"));
-    // A focal point reads measures, so the form offers the situation's.
+    // A focal point reads measures, so the form offers the situation's, and no other's.
     assert!(
         page.body
             .contains(&format!("<option value=\"{}\">", measure.record.id)),
         "{}",
         page.body
     );
+    assert!(!page
+        .body
+        .contains(&format!("<option value=\"{}\">", congo.record.id)));
     let decided = focal
         .post(
             &state,
@@ -1610,6 +1633,28 @@ async fn those_warned_read_an_alert_and_record_decisions_linked_to_a_measure() {
         "{}",
         no_measure.body
     );
+    // Another situation's measure, posted by hand, is refused as the API refuses it.
+    let other_situation = focal
+        .post(
+            &state,
+            &format!("{uri}/decisions"),
+            &[
+                ("decision", "x"),
+                ("response", &congo.record.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        other_situation.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        other_situation.body
+    );
+    assert!(
+        other_situation.body.contains("measure_not_for_situation"),
+        "{}",
+        other_situation.body
+    );
     let outsider = Browser::sign_in(&state, "ops").await;
     let refused = outsider.get(&state, &uri).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
@@ -1625,4 +1670,176 @@ async fn those_warned_read_an_alert_and_record_decisions_linked_to_a_measure() {
         .unwrap()
         .decisions;
     assert_eq!(record.len(), 2);
+}
+
+#[tokio::test]
+async fn administrators_rename_and_delete_or_retire_units_from_the_page_with_its_csrf_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let state = state(store.clone());
+    add_user(&store, "root", Role::Admin).await;
+    add_user(&store, "fp", Role::FocalPoint).await;
+    let now = OffsetDateTime::now_utc();
+    for (name, parent) in [
+        ("hq", None),
+        ("ssd-mission", Some("hq")),
+        ("spare", Some("hq")),
+    ] {
+        state
+            .alerts
+            .create_unit(name, "mission", parent, "root", now)
+            .await
+            .unwrap();
+    }
+    state
+        .alerts
+        .add_area("ssd-mission", "SSD", "root", now)
+        .await
+        .unwrap();
+    state
+        .alerts
+        .add_member("ssd-mission", "fp", "root", now)
+        .await
+        .unwrap();
+    let signal = tocsin_alerts::AlertSignal::StageChanged {
+        situation: tocsin_domain::SituationId::parse("SSD").unwrap(),
+        from: Some(tocsin_domain::Stage::CrisisAndMobilisation),
+        to: Some(tocsin_domain::Stage::ImminentEmergency),
+        score: 0.9,
+        drivers: vec!["11.2 militia mobilising near Yei".into()],
+        tlp: Tlp::Amber,
+    };
+    let alert = state.alerts.raise(&signal, now).await.unwrap()[0];
+
+    let admin = Browser::sign_in(&state, "root").await;
+    let page = admin.get(&state, "/admin/units").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for form in [
+        "action=\"/admin/units/ssd-mission/rename\"",
+        "action=\"/admin/units/ssd-mission/delete\"",
+        "name=\"confirm\" value=\"yes\" required",
+    ] {
+        assert!(page.body.contains(form), "{form}: {}", page.body);
+    }
+
+    // Without the session's CSRF token nothing changes.
+    for (uri, body) in [
+        ("/admin/units/ssd-mission/rename", "name=unmiss"),
+        ("/admin/units/spare/delete", "confirm=yes"),
+    ] {
+        let forged = admin.post_raw(&state, uri, body).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "{uri}");
+        assert!(forged.body.contains("csrf_failed"), "{}", forged.body);
+    }
+    assert!(store.unit("ssd-mission").await.is_ok());
+    assert!(store.unit("spare").await.is_ok());
+
+    // Renaming: a taken name is refused; otherwise the unit and its alert follow.
+    let taken = admin
+        .post(&state, "/admin/units/ssd-mission/rename", &[("name", "hq")])
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.body);
+    assert!(taken.body.contains("unit_name_taken"), "{}", taken.body);
+    let renamed = admin
+        .post(
+            &state,
+            "/admin/units/ssd-mission/rename",
+            &[("name", "unmiss")],
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER, "{}", renamed.body);
+    assert_eq!(renamed.location(), "/admin/units#unit-unmiss");
+    let unit = store.unit("unmiss").await.unwrap();
+    assert_eq!(
+        (unit.parent.as_deref(), unit.members.as_slice()),
+        (Some("hq"), ["fp".to_string()].as_slice())
+    );
+    assert_eq!(
+        store.alert(alert).await.unwrap().unit.as_deref(),
+        Some("unmiss")
+    );
+
+    // Deleting asks for the box to be ticked, and is refused while units report to it.
+    let unconfirmed = admin.post(&state, "/admin/units/spare/delete", &[]).await;
+    assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unconfirmed.body.contains("confirm_delete"),
+        "{}",
+        unconfirmed.body
+    );
+    let parent = admin
+        .post(&state, "/admin/units/hq/delete", &[("confirm", "yes")])
+        .await;
+    assert_eq!(
+        parent.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        parent.body
+    );
+    assert!(parent.body.contains("unit_has_subunits"), "{}", parent.body);
+    assert!(parent.body.contains("spare, unmiss"), "{}", parent.body);
+    let deleted = admin
+        .post(&state, "/admin/units/spare/delete", &[("confirm", "yes")])
+        .await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.body);
+    assert_eq!(deleted.location(), "/admin/units");
+    assert!(store.unit("spare").await.is_err());
+
+    // The mission was sent an alert: it is retired, shown as such, and offered nowhere as a
+    // parent or a unit to route to.
+    let retired = admin
+        .post(&state, "/admin/units/unmiss/delete", &[("confirm", "yes")])
+        .await;
+    assert_eq!(retired.status, StatusCode::SEE_OTHER, "{}", retired.body);
+    assert_eq!(retired.location(), "/admin/units#unit-unmiss");
+    let page = admin.get(&state, "/admin/units").await;
+    assert!(page.body.contains("data-retired=\""), "{}", page.body);
+    assert!(page.body.contains("it gets no new alerts"), "{}", page.body);
+    assert!(!page.body.contains("action=\"/admin/units/unmiss/delete\""));
+    assert!(
+        !page.body.contains("<option value=\"unmiss\""),
+        "{}",
+        page.body
+    );
+    let routing = admin.get(&state, "/admin/routing").await;
+    assert!(
+        !routing.body.contains("<option value=\"unmiss\""),
+        "{}",
+        routing.body
+    );
+    let member = admin
+        .post(&state, "/admin/units/unmiss/members", &[("username", "fp")])
+        .await;
+    assert_eq!(
+        member.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        member.body
+    );
+    assert!(member.body.contains("unit_retired"), "{}", member.body);
+    // Those it warned still find the alert, under the unit's name.
+    let focal = Browser::sign_in(&state, "fp").await;
+    let shown = focal.get(&state, &format!("/alerts/{alert}")).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+    assert!(
+        shown.body.contains("<dt>Sent to</dt><dd>unmiss"),
+        "{}",
+        shown.body
+    );
+
+    let actions: Vec<String> = store
+        .audit_entries(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|entry| entry.event.actor == "root")
+        .map(|entry| entry.event.action)
+        .collect();
+    for action in ["unit.rename", "unit.delete", "unit.retire"] {
+        assert_eq!(
+            actions.iter().filter(|a| *a == action).count(),
+            1,
+            "{action} in {actions:?}"
+        );
+    }
 }

@@ -4,7 +4,7 @@ use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 use tocsin_alerts::{AlertDraft, AlertSignal, Rules};
 use tocsin_domain::{Role, SituationId, Stage, Tlp};
-use tocsin_store::{AlertFilter, NewUser, Raised, Store, StoreError};
+use tocsin_store::{AlertFilter, NewUser, Raised, ResponseFields, Store, StoreError, UnitRemoval};
 
 use super::Db;
 
@@ -588,7 +588,395 @@ async fn units_move_in_the_chain_of_command_without_loops_and_routing_follows(db
     assert!(store.verify_audit().await.unwrap().first_break.is_none());
 }
 
+async fn raise(store: &Store, situation: &str, at: OffsetDateTime) -> i64 {
+    let (draft, signal) = stage_draft(situation, Some(2), 3);
+    match store.raise_alert(&draft, &signal, at).await.unwrap() {
+        Raised::New(id) => id,
+        Raised::Repeat(id) => panic!("alert {id} repeated"),
+    }
+}
+
+async fn measure(store: &Store, situation: &str) -> i64 {
+    store
+        .add_response(
+            &SituationId::parse(situation).unwrap(),
+            &ResponseFields {
+                actor: "Special Adviser".into(),
+                organisation: "UN".into(),
+                tool_id: "preventive-diplomacy".into(),
+                planned_on: None,
+                start_on: time::macros::date!(2026 - 11 - 01),
+                end_on: None,
+                status: "planned".into(),
+                outcome: None,
+                notes: None,
+            },
+            "amina",
+            NOW,
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+/// The code and message of a rule the store refused to break.
+fn rejected<T: std::fmt::Debug>(result: Result<T, StoreError>) -> (&'static str, String) {
+    match result {
+        Err(StoreError::Rejected { code, message }) => (code, message),
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+// A decision linked to the measure of another situation would make the record say that a
+// measure answered an alert it had nothing to do with.
+async fn a_decision_names_only_a_measure_recorded_for_the_alerts_situation(db: Db) {
+    let store = db.open().await;
+    chain(&store).await;
+    let yei = raise(&store, "SSD/yei", NOW).await;
+    let country = measure(&store, "SSD").await;
+    let area = measure(&store, "SSD/yei").await;
+    let elsewhere = measure(&store, "COD").await;
+    let other_area = measure(&store, "SSD/juba").await;
+
+    // An alert about an area may name its own measures and its country's.
+    assert_eq!(
+        store
+            .alert_measures(yei)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| m.id)
+            .collect::<Vec<_>>(),
+        [country, area]
+    );
+    for wrong in [elsewhere, other_area] {
+        let (code, message) = rejected(
+            store
+                .decide_alert(yei, "amina", "send the envoy", Some(wrong), NOW)
+                .await,
+        );
+        assert_eq!(code, "measure_not_for_situation");
+        assert!(
+            message.contains(&format!("measure {wrong} was recorded for")),
+            "{message}"
+        );
+        assert!(message.contains("SSD/yei or SSD"), "{message}");
+        assert!(
+            message.contains(&format!("#{country}, #{area}")),
+            "{message}"
+        );
+    }
+    assert!(matches!(
+        store
+            .decide_alert(yei, "amina", "send the envoy", Some(9999), NOW)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    for linked in [country, area] {
+        let decision = store
+            .decide_alert(yei, "amina", "send the envoy", Some(linked), NOW)
+            .await
+            .unwrap();
+        assert_eq!(decision.response_id, Some(linked));
+    }
+    // Refusals stored nothing.
+    assert_eq!(store.alert_decisions(yei).await.unwrap().len(), 2);
+
+    // An alert about the whole country may not name one area's measure, and one about a
+    // situation with no measure says how to record one.
+    let whole = raise(&store, "SSD", NOW).await;
+    let (code, _) = rejected(
+        store
+            .decide_alert(whole, "amina", "x", Some(area), NOW)
+            .await,
+    );
+    assert_eq!(code, "measure_not_for_situation");
+    store
+        .decide_alert(whole, "amina", "x", Some(country), NOW)
+        .await
+        .unwrap();
+    let sudan = raise(&store, "SDN", NOW).await;
+    let (_, message) = rejected(
+        store
+            .decide_alert(sudan, "amina", "x", Some(country), NOW)
+            .await,
+    );
+    assert!(message.contains("none is recorded yet"), "{message}");
+    assert!(message.contains("tocsin responses add SDN"), "{message}");
+    assert_eq!(
+        store
+            .audit_entries(0, 1000)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.event.action == "alert.decide")
+            .count(),
+        3
+    );
+}
+
+/// Renaming keeps everything attached to a unit; deleting one that alerts were sent to
+/// retires it, so the record of who was warned stays whole.
+async fn units_are_renamed_and_deleted_or_retired_and_the_alert_record_stays_true(db: Db) {
+    let store = db.open().await;
+    chain(&store).await;
+    // A unit nothing points at is deleted outright, with its area.
+    store
+        .create_unit("spare", "partner", Some("headquarters"), "admin", NOW)
+        .await
+        .unwrap();
+    store
+        .add_unit_area("spare", "COD", "admin", NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.delete_unit("spare", "admin", NOW).await.unwrap(),
+        UnitRemoval::Deleted {
+            unit: "spare".into()
+        }
+    );
+    assert!(matches!(
+        store.unit("spare").await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store.delete_unit("spare", "admin", NOW).await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    // Renaming: a taken name is refused; otherwise members, areas, addresses and the chain
+    // of command follow, and so do alerts sent before.
+    let first = raise(&store, "SSD/yei", NOW).await;
+    assert!(matches!(
+        store
+            .rename_unit("ssd-mission", "headquarters", "admin", NOW)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.rename_unit("nowhere", "x", "admin", NOW).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let before = store.unit("ssd-mission").await.unwrap();
+    let renamed = store
+        .rename_unit("ssd-mission", "unmiss", "admin", NOW)
+        .await
+        .unwrap();
+    assert_eq!(renamed.name, "unmiss");
+    assert_eq!(
+        (
+            renamed.id,
+            &renamed.parent,
+            &renamed.areas,
+            &renamed.members,
+            &renamed.addresses
+        ),
+        (
+            before.id,
+            &before.parent,
+            &before.areas,
+            &before.members,
+            &before.addresses
+        )
+    );
+    assert!(matches!(
+        store.unit("ssd-mission").await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let alert = store.alert(first).await.unwrap();
+    assert_eq!(alert.unit.as_deref(), Some("unmiss"));
+    assert!(store
+        .alert_deliveries(first)
+        .await
+        .unwrap()
+        .iter()
+        .all(|d| d.unit.as_deref() == Some("unmiss")));
+    assert_eq!(
+        store
+            .routed_unit(&SituationId::parse("SSD/yei").unwrap())
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("unmiss")
+    );
+
+    // A unit with a sub-unit in service cannot go: the sub-unit's alerts climb to it.
+    let (code, message) = rejected(store.delete_unit("headquarters", "admin", NOW).await);
+    assert_eq!(code, "unit_has_subunits");
+    assert!(message.contains("unmiss"), "{message}");
+    assert!(store
+        .unit("headquarters")
+        .await
+        .unwrap()
+        .retired_at
+        .is_none());
+
+    // Alerts were sent to the mission: deleting it retires it.
+    let later = NOW + Duration::minutes(30);
+    let UnitRemoval::Retired { unit } = store.delete_unit("unmiss", "admin", later).await.unwrap()
+    else {
+        panic!("a unit alerts were sent to is retired, not deleted");
+    };
+    assert_eq!(
+        unit.retired_at.as_deref(),
+        Some("2026-11-21T12:30:00.000000Z")
+    );
+    assert!(unit.areas.is_empty() && unit.members.is_empty());
+    assert_eq!(unit.addresses, before.addresses);
+    assert_eq!(unit.parent.as_deref(), Some("headquarters"));
+    let alert = store.alert(first).await.unwrap();
+    assert_eq!(alert.unit.as_deref(), Some("unmiss"));
+    assert_eq!(store.alert_deliveries(first).await.unwrap().len(), 3);
+    let amina = store.user("amina").await.unwrap();
+    assert_eq!(store.inbox(amina.id).await.unwrap().len(), 1);
+    // It gets no new alert: South Sudan now goes to headquarters.
+    let second = raise(&store, "SSD/juba", later).await;
+    assert_eq!(
+        store.alert(second).await.unwrap().unit.as_deref(),
+        Some("headquarters")
+    );
+    // Deleting it again changes nothing.
+    let audit_before = store.audit_entries(0, 1000).await.unwrap().len();
+    assert!(matches!(
+        store.delete_unit("unmiss", "admin", later).await.unwrap(),
+        UnitRemoval::Retired { .. }
+    ));
+    assert_eq!(
+        store.audit_entries(0, 1000).await.unwrap().len(),
+        audit_before
+    );
+
+    // A retired unit takes no new work and no sub-units.
+    for result in [
+        store.add_unit_area("unmiss", "SSD", "admin", NOW).await,
+        store.add_unit_member("unmiss", "amina", "admin", NOW).await,
+        store
+            .add_unit_address("unmiss", "email", "x@example.org", Tlp::Green, "admin", NOW)
+            .await,
+        store.set_unit_parent("unmiss", None, "admin", NOW).await,
+        store
+            .set_unit_parent("headquarters", Some("unmiss"), "admin", NOW)
+            .await,
+        store
+            .create_unit("yei-office", "mission", Some("unmiss"), "admin", NOW)
+            .await,
+    ] {
+        let (code, message) = rejected(result);
+        assert_eq!(code, "unit_retired");
+        assert!(message.contains("unit unmiss was retired"), "{message}");
+    }
+    // Its name stays taken until it is renamed.
+    assert!(matches!(
+        store
+            .create_unit("unmiss", "mission", None, "admin", NOW)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // The alert still open at the retired mission climbs past retired units to the next one
+    // in service: headquarters is put under a secretariat, then retired itself.
+    store
+        .create_unit("secretariat", "department", None, "admin", NOW)
+        .await
+        .unwrap();
+    store
+        .set_unit_parent("headquarters", Some("secretariat"), "admin", NOW)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .delete_unit("headquarters", "admin", later)
+            .await
+            .unwrap(),
+        UnitRemoval::Retired { .. }
+    ));
+    let due = NOW + Duration::hours(2);
+    assert!(store
+        .alerts_due_for_escalation(due)
+        .await
+        .unwrap()
+        .contains(&first));
+    assert_eq!(store.escalate_alert(first, due).await.unwrap(), Some(1));
+    assert_eq!(
+        store.alert(first).await.unwrap().current_unit.as_deref(),
+        Some("secretariat")
+    );
+    // The secretariat reports to no one: nowhere left to climb.
+    let much_later = due + Duration::hours(5);
+    assert!(!store
+        .alerts_due_for_escalation(much_later)
+        .await
+        .unwrap()
+        .contains(&first));
+
+    // A retired unit may be renamed, which frees its name.
+    store
+        .rename_unit("unmiss", "unmiss-2026", "admin", NOW)
+        .await
+        .unwrap();
+    store
+        .create_unit("unmiss", "mission", None, "admin", NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.alert(first).await.unwrap().unit.as_deref(),
+        Some("unmiss-2026")
+    );
+
+    let entries = store.audit_entries(0, 1000).await.unwrap();
+    let of = |action: &str| {
+        entries
+            .iter()
+            .filter(|e| e.event.action == action)
+            .map(|e| {
+                (
+                    e.event.entity.clone(),
+                    e.event.before.clone(),
+                    e.event.after.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        of("unit.rename"),
+        [
+            (
+                "unit:ssd-mission".to_string(),
+                Some(r#"{"name":"ssd-mission"}"#.to_string()),
+                Some(r#"{"name":"unmiss"}"#.to_string())
+            ),
+            (
+                "unit:unmiss".to_string(),
+                Some(r#"{"name":"unmiss"}"#.to_string()),
+                Some(r#"{"name":"unmiss-2026"}"#.to_string())
+            ),
+        ]
+    );
+    let deleted = of("unit.delete");
+    assert_eq!(deleted.len(), 1);
+    assert_eq!(deleted[0].0, "unit:spare");
+    assert!(deleted[0]
+        .1
+        .as_ref()
+        .unwrap()
+        .contains(r#""areas":["COD"]"#));
+    let retired = of("unit.retire");
+    assert_eq!(retired.len(), 2);
+    assert!(retired[0]
+        .1
+        .as_ref()
+        .unwrap()
+        .contains(r#""members":["amina","director"]"#));
+    assert_eq!(
+        retired[0].2.as_deref(),
+        Some(r#"{"retired_at":"2026-11-21T12:30:00.000000Z"}"#)
+    );
+    assert!(store.verify_audit().await.unwrap().first_break.is_none());
+}
+
 contract!(
+    a_decision_names_only_a_measure_recorded_for_the_alerts_situation,
+    units_are_renamed_and_deleted_or_retired_and_the_alert_record_stays_true,
     community_subscribers_are_sealed_and_broadcasts_rate_limited,
     units_move_in_the_chain_of_command_without_loops_and_routing_follows,
     alerts_go_to_the_responsible_unit_and_climb_when_unacknowledged,

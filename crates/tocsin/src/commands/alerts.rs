@@ -12,7 +12,7 @@ use tocsin_alerts::{format_duration, AlertSignal, Rules};
 use tocsin_app::alerts::AlertShown;
 use tocsin_app::{Alerts, RetryPolicy, Viewer};
 use tocsin_domain::{SituationId, Tlp};
-use tocsin_store::{AlertFilter, UnitRow};
+use tocsin_store::{AlertFilter, UnitRemoval, UnitRow};
 
 use crate::cli::{AlertsCommand, UnitsCommand};
 use crate::config::Settings;
@@ -93,6 +93,21 @@ pub async fn units(
                 .set_parent(&unit, parent.as_deref(), &actor, now)
                 .await?
         }
+        UnitsCommand::Rename { unit, new_name } => {
+            alerts.rename_unit(&unit, &new_name, &actor, now).await?
+        }
+        UnitsCommand::Delete { unit } => {
+            let removal = alerts.delete_unit(&unit, &actor, now).await?;
+            emit(json, &removal, |removal| match removal {
+                UnitRemoval::Deleted { unit } => format!("unit {unit} deleted"),
+                UnitRemoval::Retired { unit } => format!(
+                    "unit {} retired: alerts were sent to it, so it stays in their record; \
+                     it gets no new alerts",
+                    unit.name
+                ),
+            })?;
+            return Ok(Outcome::Success);
+        }
         UnitsCommand::RemoveArea { unit, area } => {
             alerts.remove_area(&unit, &area, &actor, now).await?
         }
@@ -136,9 +151,12 @@ pub async fn units(
 
 fn unit_text(unit: &UnitRow) -> String {
     let mut text = format!(
-        "{} ({}{})\n  answers for: {}\n  members: {}",
+        "{} ({}{}{})\n  answers for: {}\n  members: {}",
         unit.name,
         unit.kind,
+        unit.retired_at
+            .as_ref()
+            .map_or(String::new(), |at| format!(", retired at {at}")),
         unit.parent
             .as_ref()
             .map_or(String::new(), |p| format!(", reports to {p}")),

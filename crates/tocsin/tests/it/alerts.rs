@@ -1203,3 +1203,122 @@ fn units_are_set_up_and_alerts_acknowledged_and_decided_from_the_command_line() 
     let (_, stdout, _) = tocsin(&["alerts", "stats", "--json"]);
     assert_eq!(json(&stdout)["by_unit"][0]["to_action"]["count"], 1);
 }
+
+#[test]
+fn units_are_renamed_and_deleted_or_retired_and_decisions_keep_to_the_situation_from_the_command_line(
+) {
+    let sandbox = Sandbox::create();
+    let tocsin = |args: &[&str]| run(sandbox.tocsin().args(args));
+    let (code, _, stderr) = tocsin(&["users", "add", "amina", "--role", "focal_point"]);
+    assert_eq!(code, 0, "{stderr}");
+    for args in [
+        &["units", "add", "hq", "--kind", "department"][..],
+        &[
+            "units",
+            "add",
+            "ssd-mission",
+            "--kind",
+            "mission",
+            "--parent",
+            "hq",
+        ],
+        &[
+            "units", "add", "spare", "--kind", "partner", "--parent", "hq",
+        ],
+        &["units", "area", "ssd-mission", "SSD"],
+        &["units", "member", "ssd-mission", "amina"],
+    ] {
+        let (code, _, stderr) = tocsin(args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+    }
+
+    let (code, _, stderr) = tocsin(&["units", "rename", "ssd-mission", "hq"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unit hq already exists"), "{stderr}");
+    let (code, stdout, stderr) = tocsin(&["units", "rename", "ssd-mission", "unmiss", "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let unit = json(&stdout);
+    assert_eq!(
+        (&unit["name"], &unit["parent"], &unit["members"]),
+        (
+            &serde_json::json!("unmiss"),
+            &serde_json::json!("hq"),
+            &serde_json::json!(["amina"])
+        )
+    );
+    let (code, _, stderr) = tocsin(&["units", "delete", "hq"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("unit hq cannot be deleted while spare, unmiss report to it"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = tocsin(&["units", "delete", "spare"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.trim(), "unit spare deleted");
+
+    // An alert goes to the renamed mission; a decision may not name another country's measure.
+    let signal = serde_json::to_string(&stage_signal(Some(2), Some(3))).unwrap();
+    let file = sandbox.dir.path().join("signal.json");
+    std::fs::write(&file, signal).unwrap();
+    let (code, stdout, stderr) = tocsin(&["alerts", "raise", file.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let id = json(&stdout)[0].to_string();
+    let mut measures = Vec::new();
+    for situation in ["COD", "SSD"] {
+        let (code, stdout, stderr) = tocsin(&[
+            "responses",
+            "add",
+            situation,
+            "--actor",
+            "Special Adviser on the Prevention of Genocide",
+            "--organisation",
+            "UN",
+            "--tool",
+            "targeted-sanctions",
+            "--start",
+            "2026-01-10",
+            "--json",
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        measures.push(json(&stdout)["id"].to_string());
+    }
+    let (code, _, stderr) = tocsin(&[
+        "alerts",
+        "decide",
+        &id,
+        "sanctions",
+        "--response",
+        &measures[0],
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("may name only a measure recorded for SSD/yei or SSD"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = tocsin(&[
+        "alerts",
+        "decide",
+        &id,
+        "sanctions",
+        "--response",
+        &measures[1],
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+
+    // Alerts were sent to the mission: deleting it retires it, and it takes no new areas.
+    let (code, stdout, stderr) = tocsin(&["units", "delete", "unmiss"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("unit unmiss retired"), "{stdout}");
+    let (code, stdout, _) = tocsin(&["units", "list"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("unmiss (mission, retired at "), "{stdout}");
+    let (code, _, stderr) = tocsin(&["units", "area", "unmiss", "SSD"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unit unmiss was retired"), "{stderr}");
+    let (_, stdout, _) = tocsin(&["alerts", "show", &id, "--json"]);
+    let shown = json(&stdout);
+    assert_eq!(shown["alert"]["unit"], "unmiss");
+    assert_eq!(shown["decisions"].as_array().unwrap().len(), 1);
+    let (_, stdout, _) = tocsin(&["units", "route", "SSD/yei"]);
+    assert_eq!(stdout.trim(), "no unit answers for SSD/yei: its alerts would warn nobody; tocsin units area UNIT SSD/yei (or *) makes one answer");
+}

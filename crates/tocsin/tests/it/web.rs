@@ -3,8 +3,9 @@
 //! chromium) signs in as a monitor, sends a report from the form, signs in as an analyst,
 //! places and verifies it, accepts an indicator the catalogue suggests for it, finds its
 //! marker on the situation map, acknowledges an alert sent to their unit and records a
-//! decision on it linked to a measure, then signs in as an administrator and checks where
-//! alerts about the situation go. Screenshots land in `target/screenshots/`.
+//! decision on it linked to a measure, then signs in as an administrator, checks where
+//! alerts about the situation go and renames that unit. Screenshots land in
+//! `target/screenshots/`.
 //!
 //! `scripts/test` installs chromium and the npm packages and sets `TOCSIN_TEST_CHROMIUM=1`;
 //! without that variable (a bare `cargo test` on a machine without a browser) this test
@@ -129,7 +130,9 @@ fn a_report_goes_from_the_monitor_form_to_the_situation_map_in_chromium() {
     assert!(stdout.contains("e2e ok: report 1 sent, placed, verified and on the map"));
     assert!(stdout.contains("alert acknowledged"), "{stdout}");
     assert!(
-        stdout.contains("decision recorded with measure 1; routing to ssd-desk"),
+        stdout.contains(
+            "decision recorded with measure 1; routing to ssd-desk; unit renamed to south-sudan-desk"
+        ),
         "{stdout}"
     );
     let (_, listed, _) = run(sandbox.tocsin().args(["alerts", "list", "--json"]));
@@ -140,6 +143,8 @@ fn a_report_goes_from_the_monitor_form_to_the_situation_map_in_chromium() {
     let decision = &shown["decisions"][0];
     assert_eq!(decision["decided_by"], "amina", "{shown}");
     assert_eq!(decision["response_id"], 1, "{shown}");
+    // The unit was renamed in the browser; the alert sent to it follows.
+    assert_eq!(shown["alert"]["unit"], "south-sudan-desk", "{shown}");
     assert!(decision["decision"]
         .as_str()
         .unwrap()
@@ -167,6 +172,7 @@ fn a_report_goes_from_the_monitor_form_to_the_situation_map_in_chromium() {
         "11-analyst-decision-recorded",
         "12-admin-units",
         "13-admin-routing",
+        "14-admin-unit-renamed",
     ] {
         let path = screenshots.join(format!("{shot}.png"));
         let bytes = std::fs::read(&path).unwrap_or_else(|_| panic!("no {}", path.display()));
