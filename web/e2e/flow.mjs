@@ -97,6 +97,26 @@ try {
   step = 'analyst signs in';
   await signIn(analyst);
   expect(page.url() === `${base}/`, `an analyst lands on the dashboard, not ${page.url()}`);
+  step = 'analyst reads the risk map and ranking on the dashboard';
+  // The dashboard's world map is coloured by the stored forecast, the highest risk darkest,
+  // and the ranked table lists the same countries.
+  await page.locator('#map[data-loaded][data-idle=true]').waitFor({ timeout: 15000 });
+  const ranked = page.locator('table.ranked tbody tr');
+  expect((await ranked.count()) > 100, `the ranked table has ${await ranked.count()} rows`);
+  const top = (await ranked.first().locator('a').getAttribute('href')).split('/').pop();
+  const fills = await page.evaluate((iso3) => {
+    const features = window.tocsinMap.queryRenderedFeatures({ layers: ['land'] });
+    const fill = (code) => {
+      const f = features.find((x) => x.properties.iso3 === code);
+      return f ? String(f.layer.paint['fill-color']) : null;
+    };
+    return { top: fill(iso3), drawn: features.length };
+  }, top);
+  expect(fills.drawn > 100, `only ${fills.drawn} countries drawn on the dashboard map`);
+  expect(
+    fills.top && /165|222|251/.test(fills.top),
+    `the highest-risk country ${top} is not drawn in a risk colour: ${fills.top}`,
+  );
   await shot('3-analyst-dashboard');
 
   step = 'analyst places the report';

@@ -1,6 +1,7 @@
 //! The web application end to end in real headless Chromium against a real `tocsin serve` on
 //! loopback with a fresh data directory: `web/e2e/flow.mjs` (playwright-core driving Debian's
 //! chromium) signs in as a monitor, sends a report from the form, signs in as an analyst,
+//! finds the dashboard's world map coloured by the stored forecast and its ranked table,
 //! places and verifies it, accepts an indicator the catalogue suggests for it, finds its
 //! marker on the situation map, acknowledges an alert sent to their unit and records a
 //! decision on it linked to a measure, then signs in as an administrator, checks where
@@ -15,7 +16,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use crate::serve::start_server;
-use crate::{run, Sandbox};
+use crate::{ewp_file, run, Sandbox};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -94,6 +95,14 @@ fn a_report_goes_from_the_monitor_form_to_the_situation_map_in_chromium() {
         "--status",
         "under_way",
     ]));
+    assert_eq!(code, 0, "{out}{err}");
+    // A stored structural forecast, for the dashboard's world map and ranked table.
+    let (code, out, err) = run(sandbox
+        .tocsin()
+        .args([
+            "risk", "forecast", "--model", "ewp-enet", "--year", "2024", "--data",
+        ])
+        .arg(ewp_file()));
     assert_eq!(code, 0, "{out}{err}");
     // Plain HTTP on loopback: the session cookie cannot be Secure here.
     let (child, address) = start_server(
