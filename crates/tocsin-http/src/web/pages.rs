@@ -61,7 +61,15 @@ fn percent(probability: f64) -> String {
 }
 
 fn signed_points(change: Option<f64>) -> String {
-    change.map_or_else(String::new, |c| format!("{:+.1}", c * 100.0))
+    change.map_or_else(String::new, |c| {
+        let points = format!("{:+.1}", c * 100.0);
+        // A change that rounds to nothing reads as 0.0, not -0.0 or +0.0.
+        if points[1..] == *"0.0" {
+            "0.0".to_string()
+        } else {
+            points
+        }
+    })
 }
 
 #[derive(askama::Template)]
@@ -438,4 +446,18 @@ async fn prevention_lines(
         })
         .map_err(|error| error.to_string());
     (tools, measures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::signed_points;
+
+    #[test]
+    fn a_change_is_signed_in_points_and_nothing_reads_as_zero() {
+        assert_eq!(signed_points(Some(0.013)), "+1.3");
+        assert_eq!(signed_points(Some(-0.004)), "-0.4");
+        assert_eq!(signed_points(Some(-0.0001)), "0.0");
+        assert_eq!(signed_points(Some(0.0002)), "0.0");
+        assert_eq!(signed_points(None), "");
+    }
 }
