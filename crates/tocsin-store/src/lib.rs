@@ -24,9 +24,11 @@ mod responses;
 mod risk;
 mod sessions;
 mod situations;
+mod token_lookup;
 pub mod vault;
 
 use std::fmt;
+use std::sync::Arc;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
@@ -75,13 +77,29 @@ impl Backend {
     }
 }
 
-/// A connection pool to Tocsin's database.
+/// A connection pool to Tocsin's database. Cloning it is cheap (one shared handle): the
+/// server clones it into the state of every request it answers.
 #[derive(Clone)]
 pub struct Store {
+    inner: Arc<StoreInner>,
+}
+
+impl std::ops::Deref for Store {
+    type Target = StoreInner;
+
+    fn deref(&self) -> &StoreInner {
+        &self.inner
+    }
+}
+
+/// What a [`Store`] shares among its clones.
+pub struct StoreInner {
     pool: AnyPool,
     backend: Backend,
     /// The task that commits intake writes together (see `group_commit`).
     writer: group_commit::GroupCommit,
+    /// The task that answers concurrent API token checks together (see `token_lookup`).
+    tokens: token_lookup::TokenLookups,
 }
 
 // Hand-written so that a database URL with a password never reaches a log.
@@ -141,10 +159,14 @@ impl Store {
             pool.execute("PRAGMA journal_mode = WAL").await?;
         }
         let writer = group_commit::GroupCommit::start(pool.clone(), backend);
+        let tokens = token_lookup::TokenLookups::start(pool.clone(), backend);
         let store = Store {
-            pool,
-            backend,
-            writer,
+            inner: Arc::new(StoreInner {
+                pool,
+                backend,
+                writer,
+                tokens,
+            }),
         };
         store.migrate().await?;
         Ok(store)
