@@ -244,14 +244,14 @@ impl Store {
             for report in chunk {
                 query = query
                     .bind(channel_name(report.channel))
-                    .bind(&report.text)
+                    .bind(report.text.as_str())
                     .bind(report.place.name.as_deref())
                     .bind(report.place.point.map(|p| p.0))
                     .bind(report.place.point.map(|p| p.1))
                     .bind(report.place.situation.as_ref().map(SituationId::as_str))
                     .bind(report.place.state)
                     .bind(report.observed_at.map(timestamp_text))
-                    .bind(&received_at)
+                    .bind(received_at.as_str())
                     .bind(i64::from(report.credibility.number()))
                     .bind(report.tlp.as_str())
                     // Published, curated datasets: plausible, but not checked by this team.
@@ -439,7 +439,7 @@ async fn find_or_create_source(
 ) -> Result<SourceId, StoreError> {
     let fingerprint = vault.fingerprint("contact", contact.expose().as_bytes());
     let existing = sqlx::query("SELECT id FROM sources WHERE contact_fingerprint = $1")
-        .bind(&fingerprint)
+        .bind(fingerprint.as_str())
         .fetch_optional(&mut **tx)
         .await?;
     if let Some(row) = existing {
@@ -458,7 +458,7 @@ async fn find_or_create_source(
         .bind(id.as_str())
         .bind(channel_name(channel))
         .bind(vault.seal("contact", contact.expose().as_bytes()))
-        .bind(&fingerprint)
+        .bind(fingerprint.as_str())
         .bind(timestamp_text(now))
         .execute(&mut **tx)
         .await?
@@ -490,11 +490,11 @@ impl ReceiveWrite {
              ON CONFLICT (delivery_key) DO UPDATE SET deliveries = inbox.deliveries + 1 \
              RETURNING {INBOX_COLUMNS}"
         ))
-        .bind(&self.received_at)
-        .bind(&self.channel)
+        .bind(self.received_at.as_str())
+        .bind(self.channel.as_str())
         .bind(self.delivery_key.as_deref())
-        .bind(&self.content_type)
-        .bind(&self.sealed)
+        .bind(self.content_type.as_str())
+        .bind(self.sealed.as_slice())
         .fetch_one(&mut **tx)
         .await?;
         let entry = inbox_entry(&row)?;
@@ -575,11 +575,11 @@ pub(crate) async fn receive_together(
         for (key, deliveries) in chunk {
             let first = writes[deliveries[0]];
             query = query
-                .bind(&first.received_at)
-                .bind(&first.channel)
+                .bind(first.received_at.as_str())
+                .bind(first.channel.as_str())
                 .bind(*key)
-                .bind(&first.content_type)
-                .bind(&first.sealed)
+                .bind(first.content_type.as_str())
+                .bind(first.sealed.as_slice())
                 .bind("received")
                 .bind(deliveries.len() as i64);
         }
@@ -704,19 +704,19 @@ impl Write for AcceptWrite {
             )
             .bind(source_id.as_ref().map(SourceId::as_str))
             .bind(channel_name(report.channel))
-            .bind(&report.text)
+            .bind(report.text.as_str())
             .bind(report.place.name.as_deref())
             .bind(report.place.point.map(|p| p.0))
             .bind(report.place.point.map(|p| p.1))
             .bind(report.place.situation.as_ref().map(SituationId::as_str))
             .bind(report.place.state)
             .bind(report.observed_at.map(timestamp_text))
-            .bind(&received_at)
+            .bind(received_at.as_str())
             .bind(report.language.as_deref())
             .bind(i64::from(report.credibility.number()))
             .bind(report.tlp.as_str())
             .bind(VerificationState::Triage.as_str())
-            .bind(&fingerprint)
+            .bind(fingerprint.as_str())
             .bind(report.external_ref.as_deref())
             .bind(report.details_json.as_deref())
             .fetch_optional(&mut **tx)
@@ -727,7 +727,7 @@ impl Write for AcceptWrite {
                     let row = sqlx::query(
                         "SELECT id FROM reports WHERE fingerprint = $1 OR external_ref = $2",
                     )
-                    .bind(&fingerprint)
+                    .bind(fingerprint.as_str())
                     .bind(report.external_ref.as_deref())
                     .fetch_one(&mut **tx)
                     .await?;
@@ -829,19 +829,19 @@ pub(crate) async fn accept_together(
             query = query
                 .bind(None::<String>)
                 .bind(channel_name(report.channel))
-                .bind(&report.text)
+                .bind(report.text.as_str())
                 .bind(report.place.name.as_deref())
                 .bind(report.place.point.map(|p| p.0))
                 .bind(report.place.point.map(|p| p.1))
                 .bind(report.place.situation.as_ref().map(SituationId::as_str))
                 .bind(report.place.state)
                 .bind(report.observed_at.map(timestamp_text))
-                .bind(&row.received_at)
+                .bind(row.received_at.as_str())
                 .bind(report.language.as_deref())
                 .bind(i64::from(report.credibility.number()))
                 .bind(report.tlp.as_str())
                 .bind(VerificationState::Triage.as_str())
-                .bind(&row.fingerprint)
+                .bind(row.fingerprint.as_str())
                 .bind(report.external_ref.as_deref())
                 .bind(report.details_json.as_deref());
         }
@@ -860,7 +860,7 @@ pub(crate) async fn accept_together(
                     let held = sqlx::query(
                         "SELECT id FROM reports WHERE fingerprint = $1 OR external_ref = $2",
                     )
-                    .bind(&row.fingerprint)
+                    .bind(row.fingerprint.as_str())
                     .bind(row.write.report.external_ref.as_deref())
                     .fetch_one(&mut **tx)
                     .await?;
