@@ -160,14 +160,9 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Received, StoreError> {
         // Sealing is done here, by the caller's task, so the writer only writes.
-        let write = ReceiveWrite {
-            received_at: timestamp_text(now),
-            channel: delivery.channel.to_string(),
-            delivery_key: delivery.delivery_key.map(str::to_string),
-            content_type: delivery.content_type.to_string(),
-            sealed: vault.seal("payload", delivery.payload),
-        };
-        self.writer.receive(write).await
+        self.writer
+            .receive(ReceiveWrite::new(vault, delivery, now))
+            .await
     }
 
     /// Records why a payload could not be read; it stays in the inbox for analysts.
@@ -482,6 +477,17 @@ pub(crate) struct ReceiveWrite {
 }
 
 impl ReceiveWrite {
+    /// The write storing `delivery`, sealed with `vault`.
+    pub(crate) fn new(vault: &Vault, delivery: Delivery<'_>, now: OffsetDateTime) -> ReceiveWrite {
+        ReceiveWrite {
+            received_at: timestamp_text(now),
+            channel: delivery.channel.to_string(),
+            delivery_key: delivery.delivery_key.map(str::to_string),
+            content_type: delivery.content_type.to_string(),
+            sealed: vault.seal("payload", delivery.payload),
+        }
+    }
+
     /// Stores one delivery on its own: inserted, or counted as a repeat of the one held.
     async fn run_alone(&self, tx: &mut Transaction<'static, Any>) -> Result<Received, StoreError> {
         let row = sqlx::query(&format!(

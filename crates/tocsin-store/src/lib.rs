@@ -95,6 +95,8 @@ impl std::ops::Deref for Store {
 /// What a [`Store`] shares among its clones.
 pub struct StoreInner {
     pool: AnyPool,
+    /// Where the intake writer commits: the pool itself, or a connection of its own.
+    write_pool: AnyPool,
     backend: Backend,
     /// The task that commits intake writes together (see `group_commit`).
     writer: group_commit::GroupCommit,
@@ -141,28 +143,28 @@ impl Store {
             .after_connect(move |connection, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        connection.execute("PRAGMA foreign_keys = ON").await?;
-                        connection.execute("PRAGMA busy_timeout = 10000").await?;
-                        // FULL: a commit is flushed to disk before it returns, so a report
-                        // answered 2xx survives a power cut, not only a crash of the process.
-                        // Group commit keeps the flushes few.
-                        connection.execute("PRAGMA synchronous = FULL").await?;
+                        // FULL: a commit is flushed to disk before it returns, so a change
+                        // answered as made survives a power cut, not only a crash of the
+                        // process.
+                        sqlite_settings(connection, "FULL").await?;
                     }
                     Ok(())
                 })
             })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(StoreError::connect)?;
         if backend == Backend::Sqlite {
             // WAL is a property of the file: set once, it stays.
             pool.execute("PRAGMA journal_mode = WAL").await?;
         }
-        let writer = group_commit::GroupCommit::start(pool.clone(), backend);
+        let (write_pool, durable) = intake_writer(&pool, backend, options).await?;
+        let writer = group_commit::GroupCommit::start(write_pool.clone(), backend, durable);
         let tokens = token_lookup::TokenLookups::start(pool.clone(), backend);
         let store = Store {
             inner: Arc::new(StoreInner {
                 pool,
+                write_pool,
                 backend,
                 writer,
                 tokens,
@@ -193,8 +195,62 @@ impl Store {
 
     /// Closes the pool, waiting for connections to finish (SQLite then checkpoints its WAL).
     pub async fn close(&self) {
+        self.write_pool.close().await;
         self.pool.close().await;
     }
+}
+
+/// The settings of every SQLite connection; `synchronous` is `FULL` or, for the intake
+/// writer's own connection, `NORMAL` (see `group_commit`).
+async fn sqlite_settings(
+    connection: &mut sqlx::AnyConnection,
+    synchronous: &str,
+) -> Result<(), sqlx::Error> {
+    connection.execute("PRAGMA foreign_keys = ON").await?;
+    connection.execute("PRAGMA busy_timeout = 10000").await?;
+    connection
+        .execute(format!("PRAGMA synchronous = {synchronous}").as_str())
+        .await?;
+    Ok(())
+}
+
+/// Where the intake writer commits, and what makes its commits durable when they are not by
+/// themselves. A SQLite file gets a connection of its own, kept open while the store is, that
+/// commits without flushing (`synchronous = NORMAL`) and a flush of its write-ahead log after
+/// each commit, pipelined with the next batch (see `group_commit`). An in-memory SQLite
+/// database has nothing to flush, and PostgreSQL commits durably: both share the pool.
+async fn intake_writer(
+    pool: &AnyPool,
+    backend: Backend,
+    options: AnyConnectOptions,
+) -> Result<(AnyPool, Option<Arc<dyn group_commit::Durable>>), StoreError> {
+    if backend != Backend::Sqlite {
+        return Ok((pool.clone(), None));
+    }
+    use sqlx::Row;
+    let file: String = sqlx::query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+        .fetch_one(pool)
+        .await?
+        .try_get("file")?;
+    if file.is_empty() {
+        return Ok((pool.clone(), None));
+    }
+    let write_pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        // The connection stays open with the store: while it is, SQLite keeps the same log
+        // file, the one flushed.
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .test_before_acquire(false)
+        .after_connect(|connection, _| {
+            Box::pin(async move { sqlite_settings(connection, "NORMAL").await })
+        })
+        .connect_with(options)
+        .await
+        .map_err(StoreError::connect)?;
+    let durable: Arc<dyn group_commit::Durable> = Arc::new(group_commit::WalFile::of(&file));
+    Ok((write_pool, Some(durable)))
 }
 
 /// Placeholders for a multi-row insert of `rows` rows of `columns` values: numbered
