@@ -25,6 +25,10 @@ use futures_util::future::BoxFuture;
 use crate::group_commit::{Batch, Write};
 use crate::{audit, timestamp_text, Store, StoreError, Vault};
 
+/// SQLite's page cache for a dataset import's connection, in KiB, and the default it returns to.
+const IMPORT_CACHE_KIB: u32 = 128 * 1024;
+const DEFAULT_CACHE_KIB: u32 = 2_000;
+
 /// A payload as it arrived.
 #[derive(Debug, Clone, Copy)]
 pub struct Delivery<'a> {
@@ -213,10 +217,40 @@ impl Store {
         actor: &str,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        if self.backend == crate::Backend::Sqlite {
+            // A dataset is tens of megabytes of pages: with SQLite's default cache (2 MB) the
+            // transaction spills pages to the log and writes the index pages again and again.
+            sqlx::query(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}"))
+                .execute(&mut *connection)
+                .await?;
+        }
+        let inserted = self
+            .import_reports_on(&mut connection, dataset, file_name, sha256, reports, actor, now)
+            .await;
+        if self.backend == crate::Backend::Sqlite {
+            sqlx::query(&format!("PRAGMA cache_size = -{DEFAULT_CACHE_KIB}"))
+                .execute(&mut *connection)
+                .await?;
+        }
+        inserted
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn import_reports_on(
+        &self,
+        connection: &mut sqlx::pool::PoolConnection<Any>,
+        dataset: &str,
+        file_name: &str,
+        sha256: &str,
+        reports: &[NewReport],
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
         const COLUMNS: usize = 14;
         // 14 values a row: 1,000 rows stay under both engines' parameter limits.
         const CHUNK: usize = 1_000;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = sqlx::Connection::begin(&mut **connection).await?;
         let mut countries: Vec<&SituationId> = reports
             .iter()
             .filter_map(|r| r.place.situation.as_ref())
