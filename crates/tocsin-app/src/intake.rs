@@ -740,7 +740,11 @@ mod tests {
             let all = detect_language(text).map(|detected| detected.code);
             let among = languages.detect(text).map(|detected| detected.code);
             assert_eq!(all.as_deref(), Some(*expected), "all languages: {text}");
-            assert_eq!(among.as_deref(), Some(*expected), "default languages: {text}");
+            assert_eq!(
+                among.as_deref(),
+                Some(*expected),
+                "default languages: {text}"
+            );
         }
     }
 
@@ -749,9 +753,16 @@ mod tests {
     #[test]
     fn a_language_with_a_script_of_its_own_is_named_whatever_the_list() {
         let languages = default_languages();
-        let greek = "Ένοπλοι άνδρες ήρθαν στο χωριό τη νύχτα και έκαψαν τα σπίτια κοντά στο σχολείο";
-        assert_eq!(detect_language(greek).map(|d| d.code).as_deref(), Some("el"));
-        assert_eq!(languages.detect(greek).map(|d| d.code).as_deref(), Some("el"));
+        let greek =
+            "Ένοπλοι άνδρες ήρθαν στο χωριό τη νύχτα και έκαψαν τα σπίτια κοντά στο σχολείο";
+        assert_eq!(
+            detect_language(greek).map(|d| d.code).as_deref(),
+            Some("el")
+        );
+        assert_eq!(
+            languages.detect(greek).map(|d| d.code).as_deref(),
+            Some("el")
+        );
         let french_only = LanguageDetector::among(&["fr"]).unwrap();
         assert_eq!(
             french_only.detect(REPORTS[15].1).map(|d| d.code).as_deref(),

@@ -269,7 +269,10 @@ impl Durable for WalFile {
         file.sync_data()?;
         let metadata = file.metadata()?;
         let identity = (metadata.dev(), metadata.ino());
-        let mut named = self.named.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut named = self
+            .named
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if *named != Some(identity) {
             if let Some(folder) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::File::open(folder)?.sync_all()?;
@@ -559,7 +562,11 @@ mod tests {
             release: Mutex::new(released),
             fail: AtomicBool::new(false),
         });
-        let writer = GroupCommit::start(store.write_pool.clone(), Backend::Sqlite, Some(gate.clone()));
+        let writer = GroupCommit::start(
+            store.write_pool.clone(),
+            Backend::Sqlite,
+            Some(gate.clone()),
+        );
         let vault = Vault::from_hex(&"5a".repeat(32)).unwrap();
         let now = time::macros::datetime!(2026-11-22 12:00 UTC);
 
@@ -578,7 +585,10 @@ mod tests {
         }
         assert!(committed, "the payload is committed while the flush waits");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        assert!(!waiting.is_finished(), "nobody is answered before the flush");
+        assert!(
+            !waiting.is_finished(),
+            "nobody is answered before the flush"
+        );
         release.send(()).unwrap();
         let received = waiting.await.unwrap().unwrap();
         assert!(matches!(received, Received::New(_)), "{received:?}");
@@ -586,12 +596,19 @@ mod tests {
         gate.fail.store(true, Ordering::SeqCst);
         release.send(()).unwrap();
         let write = ReceiveWrite::new(&vault, delivery("api:second"), now);
-        assert!(writer.receive(write).await.is_err(), "a failed flush fails its writes");
+        assert!(
+            writer.receive(write).await.is_err(),
+            "a failed flush fails its writes"
+        );
         gate.fail.store(false, Ordering::SeqCst);
         release.send(()).unwrap();
         let write = ReceiveWrite::new(&vault, delivery("api:third"), now);
         let refused = writer.receive(write).await.unwrap_err().to_string();
         assert!(refused.contains("flush"), "{refused}");
-        assert_eq!(payloads(&store).await, 2, "nothing is written after a failed flush");
+        assert_eq!(
+            payloads(&store).await,
+            2,
+            "nothing is written after a failed flush"
+        );
     }
 }

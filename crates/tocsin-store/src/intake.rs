@@ -226,7 +226,15 @@ impl Store {
                 .await?;
         }
         let inserted = self
-            .import_reports_on(&mut connection, dataset, file_name, sha256, reports, actor, now)
+            .import_reports_on(
+                &mut connection,
+                dataset,
+                file_name,
+                sha256,
+                reports,
+                actor,
+                now,
+            )
             .await;
         if self.backend == crate::Backend::Sqlite {
             sqlx::query(&format!("PRAGMA cache_size = -{DEFAULT_CACHE_KIB}"))

@@ -375,6 +375,9 @@ mod tests {
             seconds += 15_767_011;
             nanos = (nanos * 7_919 + 104_729) % 1_000_000_000;
         }
-        assert!(seconds > 250_000_000_000, "the walk went through the years 1 to 9999");
+        assert!(
+            seconds > 250_000_000_000,
+            "the walk went through the years 1 to 9999"
+        );
     }
 }

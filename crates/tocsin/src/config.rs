@@ -269,7 +269,12 @@ impl Settings {
             },
             secure_cookies,
             report_languages: env("TOCSIN_REPORT_LANGUAGES")
-                .map(|codes| codes.split(',').map(|code| code.trim().to_string()).collect())
+                .map(|codes| {
+                    codes
+                        .split(',')
+                        .map(|code| code.trim().to_string())
+                        .collect()
+                })
                 .or(file.report_languages),
         })
     }
