@@ -23,6 +23,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection, SqliteConnection};
 use tocsin_store::{NewReport, Store};
 
+/// The allocator the `tocsin` binary uses, so the import is timed as `tocsin import` runs it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Rows per transaction in the baseline.
 const BATCH: usize = 1_000;
 
