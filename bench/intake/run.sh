@@ -11,6 +11,11 @@
 #   TOCSIN_BENCH_AUTH         Authorization header to send (default: a token the script
 #                             issues to a fresh monitor account)
 #   TOCSIN_DATA               the shared data folder (default ../shared/data beside the repository)
+#   TOCSIN_BENCH_TOCSIN       a tocsin binary built elsewhere to serve the HTTP run (e.g. of
+#                             another commit, to compare two builds in the same conditions)
+#   TOCSIN_BENCH_IMPORTER     an intake_bench binary built elsewhere to time the imports with
+#                             (its Tocsin code is the one timed; the baselines and the count
+#                             always come from this checkout's build)
 # Installs wrk with apt-get when it is missing (needs root or sudo). Everything is built before
 # anything is timed; the database is a fresh SQLite file in a temporary folder.
 set -euo pipefail
@@ -33,8 +38,11 @@ fi
 echo "building tocsin and the baseline (release) ..." >&2
 (cd "$root" && cargo build --release -q -p tocsin --bin tocsin --example intake_bench)
 target=${CARGO_TARGET_DIR:-$root/target}/release
-tocsin=$target/tocsin
+tocsin=${TOCSIN_BENCH_TOCSIN:-$target/tocsin}
 bench=$target/examples/intake_bench
+importer=${TOCSIN_BENCH_IMPORTER:-$bench}
+echo "server binary       $tocsin" >&2
+echo "import binary       $importer" >&2
 
 work=$(mktemp -d)
 server=""
@@ -114,7 +122,7 @@ for dataset in ucdp-ged acled; do
     continue
   fi
   echo "== import $dataset: $(basename "$file") (in process; median of 3 runs on fresh databases)"
-  out=$("$bench" import "$dataset" "$file" "$work")
+  out=$("$importer" import "$dataset" "$file" "$work")
   rows_per_second=$(field "$out" rows_per_second)
   baseline_per_second=$(field "$out" baseline_rows_per_second)
   python3 - "$out" <<'PY'

@@ -206,7 +206,9 @@ pub struct FactorBoard {
 pub struct Assessments {
     store: Store,
     catalogue: Arc<Catalogue>,
-    params: Params,
+    /// Shared: the state holding it is cloned for every request the server answers, and the
+    /// parameters are many maps.
+    params: Arc<Params>,
     /// Where a stored stage change is signalled, when alerts are in use.
     alerts: Option<crate::Alerts>,
 }
@@ -216,7 +218,7 @@ impl Assessments {
         Assessments {
             store,
             catalogue,
-            params,
+            params: Arc::new(params),
             alerts: None,
         }
     }
@@ -334,7 +336,7 @@ impl Assessments {
             .as_ref()
             .and_then(|record| Stage::try_from(record.to_stage).ok());
 
-        let engine = Engine::new(self.params.clone(), &self.catalogue);
+        let engine = Engine::new(Params::clone(&self.params), &self.catalogue);
         let mut assessment = engine.assess(
             &Input {
                 observations: &observations,
@@ -523,7 +525,7 @@ impl Assessments {
             .assessment_evidence(situation, since, now)
             .await
             .map_err(AssessmentError::store)?;
-        let engine = Engine::new(self.params.clone(), &self.catalogue);
+        let engine = Engine::new(Params::clone(&self.params), &self.catalogue);
         let factors = self
             .catalogue
             .risk_factors()

@@ -9,6 +9,9 @@
 //! cannot place, because it can send coordinates or a better name. A person sending an SMS,
 //! often at risk, never gets a refusal for that: the report is kept and goes to the analysts'
 //! place queue.
+//!
+//! Language: detected among the languages a deployment's reports arrive in (by default those
+//! the gazetteer names places in, [`tocsin_geo::REPORT_LANGUAGES`]), unless the sender said.
 
 use std::sync::Arc;
 
@@ -17,8 +20,8 @@ use time::OffsetDateTime;
 use tocsin_domain::{Channel, Credibility, SituationId, Tlp};
 use tocsin_geo::{Gazetteer, Resolution};
 use tocsin_ingest::{
-    detect_language, parse_form_submission, parse_sms, parse_submission, parse_subscription,
-    parse_webhook, GatewayKind, Subscription,
+    parse_form_submission, parse_sms, parse_submission, parse_subscription, parse_webhook,
+    GatewayKind, LanguageDetector, Subscription,
 };
 use tocsin_store::{
     Delivery, InboxEntry, InboxState, NewReport, PlaceInput, Received, Store, StoreError, Vault,
@@ -120,6 +123,19 @@ pub struct Intake {
     vault: Vault,
     gazetteer: Option<Arc<Gazetteer>>,
     secrets: GatewaySecrets,
+    /// Which languages a report's language is detected among.
+    languages: Arc<LanguageDetector>,
+}
+
+/// The languages detected when a deployment names none: those the gazetteer names places in
+/// (less the few the detector does not know: Hausa, Pashto, Somali, Tigrinya).
+pub fn default_languages() -> LanguageDetector {
+    let known: Vec<&str> = tocsin_geo::REPORT_LANGUAGES
+        .iter()
+        .copied()
+        .filter(|code| LanguageDetector::knows(code))
+        .collect();
+    LanguageDetector::among(&known).expect("the gazetteer's languages include detectable ones")
 }
 
 /// Constant-time comparison, so a wrong secret's timing says nothing about the right one.
@@ -140,7 +156,14 @@ impl Intake {
             vault,
             gazetteer,
             secrets,
+            languages: Arc::new(default_languages()),
         }
+    }
+
+    /// Detects reports' languages with `languages` (see [`LanguageDetector::among`]).
+    pub fn with_languages(mut self, languages: LanguageDetector) -> Intake {
+        self.languages = Arc::new(languages);
+        self
     }
 
     /// `POST /api/v1/reports`.
@@ -320,7 +343,7 @@ impl Intake {
         let language = submission
             .language
             .clone()
-            .or_else(|| detect_language(&submission.text).map(|d| d.code.to_string()));
+            .or_else(|| self.languages.detect(&submission.text).map(|d| d.code));
         let source = submission.source.as_ref();
         let report = NewReport {
             channel: source.map_or(Channel::Api, |s| s.channel),
@@ -424,7 +447,7 @@ impl Intake {
         }
         let parsed_sms = parse_sms(&sms.body, now);
         let (place, situation) = self.place_from_sms(parsed_sms.place.as_deref(), &sms.body);
-        let language = detect_language(&sms.body).map(|d| d.code.to_string());
+        let language = self.languages.detect(&sms.body).map(|d| d.code);
         let report = NewReport {
             channel: Channel::Sms,
             sender: Some(sms.sender.clone()),
@@ -677,5 +700,73 @@ impl Intake {
         self.store
             .reveal_contact(&self.vault, source, &who.username, now)
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tocsin_ingest::detect_language;
+
+    /// Reports as they might arrive, one per language the gazetteer carries and the detector
+    /// knows, with the code each must be detected as.
+    const REPORTS: &[(&str, &str)] = &[
+        ("en", "Armed men came to the village at night and burned the houses near the school"),
+        ("fr", "Des hommes armés sont entrés dans le village cette nuit et ont brûlé les maisons"),
+        ("es", "Hombres armados entraron en el pueblo por la noche y quemaron las casas cerca de la escuela"),
+        ("pt", "Homens armados entraram na aldeia durante a noite e queimaram as casas perto da escola"),
+        ("de", "Bewaffnete Männer kamen in der Nacht in das Dorf und brannten die Häuser bei der Schule nieder"),
+        ("it", "Uomini armati sono entrati nel villaggio di notte e hanno bruciato le case vicino alla scuola"),
+        ("tr", "Silahlı adamlar gece köye geldi ve okulun yakınındaki evleri yaktılar"),
+        ("sw", "Watu wenye silaha walikuja kijijini usiku na wamechoma nyumba za watu wengi"),
+        ("ar", "دخل مسلحون إلى القرية ليلا وأحرقوا المنازل القريبة من المدرسة"),
+        ("fa", "مردان مسلح شب به روستا آمدند و خانه‌های نزدیک مدرسه را آتش زدند"),
+        ("ur", "مسلح افراد رات کو گاؤں میں آئے اور اسکول کے قریب گھروں کو جلا دیا"),
+        ("ru", "Вооружённые люди пришли в деревню ночью и сожгли дома возле школы"),
+        ("uk", "Озброєні люди прийшли в село вночі і спалили будинки біля школи"),
+        ("hi", "हथियारबंद लोग रात में गांव आए और स्कूल के पास के घरों को जला दिया"),
+        ("bn", "সশস্ত্র লোকেরা রাতে গ্রামে এসে স্কুলের কাছের বাড়িগুলো পুড়িয়ে দিয়েছে"),
+        ("am", "የታጠቁ ሰዎች ማታ ወደ መንደሩ መጥተው ቤቶችን አቃጠሉ"),
+        ("my", "လက်နက်ကိုင်အဖွဲ့ဝင်များ ညဘက် ရွာထဲသို့ ဝင်ရောက်ပြီး အိမ်များကို မီးရှို့ခဲ့သည်"),
+        ("zh", "武装人员夜间进入村庄并烧毁了学校附近的房屋"),
+    ];
+
+    // Detecting among the gazetteer's languages names every report in one of them as
+    // detecting among all languages does.
+    #[test]
+    fn the_default_languages_detect_reports_in_them_as_all_languages_do() {
+        let languages = default_languages();
+        for (expected, text) in REPORTS {
+            let all = detect_language(text).map(|detected| detected.code);
+            let among = languages.detect(text).map(|detected| detected.code);
+            assert_eq!(all.as_deref(), Some(*expected), "all languages: {text}");
+            assert_eq!(
+                among.as_deref(),
+                Some(*expected),
+                "default languages: {text}"
+            );
+        }
+    }
+
+    // The list chooses among the languages that share a script; a language with a script of
+    // its own is named whatever the list holds.
+    #[test]
+    fn a_language_with_a_script_of_its_own_is_named_whatever_the_list() {
+        let languages = default_languages();
+        let greek =
+            "Ένοπλοι άνδρες ήρθαν στο χωριό τη νύχτα και έκαψαν τα σπίτια κοντά στο σχολείο";
+        assert_eq!(
+            detect_language(greek).map(|d| d.code).as_deref(),
+            Some("el")
+        );
+        assert_eq!(
+            languages.detect(greek).map(|d| d.code).as_deref(),
+            Some("el")
+        );
+        let french_only = LanguageDetector::among(&["fr"]).unwrap();
+        assert_eq!(
+            french_only.detect(REPORTS[15].1).map(|d| d.code).as_deref(),
+            Some("am")
+        );
     }
 }

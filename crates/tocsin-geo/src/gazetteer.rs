@@ -392,15 +392,20 @@ fn add_posting(index: &mut HashMap<Box<str>, SmallVec<[Posting; 2]>>, key: &str,
     }
 }
 
+/// The languages (ISO 639-1) whose country names are primary names: the UN's six languages,
+/// the crosswalk's own English, French, German and Italian, and the languages reports arrive
+/// in. Intake detects a report's language among these unless a deployment names its own.
+pub const REPORT_LANGUAGES: &[&str] = &[
+    "am", "ar", "bn", "de", "en", "es", "fa", "fr", "ha", "hi", "it", "my", "ps", "pt", "ru", "so",
+    "sw", "ti", "tr", "uk", "ur", "zh",
+];
+
 /// Names in these columns are a country's primary names: the crosswalk's own English, French,
 /// German and Italian names, the UN's six languages, and CLDR names in languages reports
-/// arrive in. The other ~200 CLDR languages still resolve a country, but count as alternate
-/// names: some are ordinary words elsewhere (Wolof "End" for India, Kabyle "Laws" for Laos).
+/// arrive in ([`REPORT_LANGUAGES`]). The other ~200 CLDR languages still resolve a country, but
+/// count as alternate names: some are ordinary words elsewhere (Wolof "End" for India, Kabyle
+/// "Laws" for Laos).
 fn is_primary_name_column(header: &str) -> bool {
-    const REPORT_LANGUAGES: &[&str] = &[
-        "am", "ar", "bn", "de", "en", "es", "fa", "fr", "ha", "hi", "it", "my", "ps", "pt", "ru",
-        "so", "sw", "ti", "tr", "uk", "ur", "zh",
-    ];
     let Some(rest) = header.strip_prefix("cldr.") else {
         return true;
     };

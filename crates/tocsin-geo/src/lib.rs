@@ -21,7 +21,7 @@ mod resolve;
 mod text;
 
 pub use error::GeoError;
-pub use gazetteer::{Gazetteer, GazetteerStats};
+pub use gazetteer::{Gazetteer, GazetteerStats, REPORT_LANGUAGES};
 pub use normalise::normalise;
 pub use resolve::{Place, PlaceKind, Resolution, UnresolvedReason};
 pub use text::Mention;

@@ -84,29 +84,35 @@ pub(crate) fn read_events(
     // One event per line at most (notes may span lines): reserving avoids growing the set.
     let capacity = bytes.iter().filter(|&&b| b == b'\n').count();
     let mut seen_ids = FxHashSet::with_capacity_and_hasher(capacity, Default::default());
-    let events = read_rows(
-        file,
-        bytes,
-        format.description,
-        format.required_columns,
-        |row| {
-            let event = convert(row).filter(|_| !row.failed)?;
-            // Repeated ids would make the second row silently replace the first on import.
-            if !seen_ids.insert(event.event_id.clone()) {
-                let message = format!(
-                    "event id {} appears a second time; each event must have its own id",
-                    event.event_id
-                );
-                row.problem(format.id_column, message);
-                return None;
-            }
-            Some(event)
-        },
-    )?;
+    // The file's digest is worked out on another core while its rows are read.
+    let (sha256, events) = std::thread::scope(|scope| {
+        let digest = scope.spawn(|| sha256_hex(bytes));
+        let events = read_rows(
+            file,
+            bytes,
+            format.description,
+            format.required_columns,
+            |row| {
+                let event = convert(row).filter(|_| !row.failed)?;
+                // Repeated ids would make the second row silently replace the first on import.
+                if !seen_ids.insert(event.event_id.clone()) {
+                    let message = format!(
+                        "event id {} appears a second time; each event must have its own id",
+                        event.event_id
+                    );
+                    row.problem(format.id_column, message);
+                    return None;
+                }
+                Some(event)
+            },
+        );
+        let sha256 = digest.join().unwrap_or_else(|_| sha256_hex(bytes));
+        (sha256, events)
+    });
     Ok(DatasetFile {
         dataset: format.dataset,
-        sha256: sha256_hex(bytes),
-        events,
+        sha256,
+        events: events?,
     })
 }
 

@@ -7,6 +7,11 @@
 //! checked against a short list of Swahili function words, which are frequent and unlike those
 //! of the other languages Tocsin's users write in. A guess that is not reliable, or text too
 //! short to judge, gives `None`: a wrong language is worse than none for routing.
+//!
+//! A deployment detects among the languages its reports arrive in ([`LanguageDetector::among`]):
+//! fewer candidates decide short texts better, and cost less — scoring a text's trigrams
+//! against each candidate's profile is most of the time detection takes, and whatlang has 36
+//! Latin-script profiles where a deployment usually needs a handful.
 
 use serde::Serialize;
 use whatlang::{Lang, Script};
@@ -55,27 +60,38 @@ impl LanguageDetector {
     }
 
     /// Only the languages named by ISO 639-1 or 639-3 code (`en`, `fra`, `sw`…): fewer
-    /// candidates make short texts decidable. Names an unknown code in the error.
-    pub fn among(codes: &[&str]) -> Result<Self, String> {
+    /// candidates make short texts decidable. `all` stands for every language known. Names an
+    /// unknown code in the error.
+    pub fn among<S: AsRef<str>>(codes: &[S]) -> Result<Self, String> {
         let mut allowed = Vec::new();
         let mut swahili = false;
-        for &code in codes {
-            let code = code.trim().to_ascii_lowercase();
-            if matches!(code.as_str(), "sw" | "swa" | "swh") {
-                swahili = true;
-                continue;
+        for code in codes {
+            let code = code.as_ref().trim().to_ascii_lowercase();
+            if code == "all" {
+                return Ok(LanguageDetector::all());
             }
-            let lang = Lang::all()
-                .iter()
-                .copied()
-                .find(|&lang| lang.code() == code || iso_639_1(lang) == Some(code.as_str()))
-                .ok_or_else(|| format!("{code:?} is not a language code Tocsin can detect"))?;
-            allowed.push(lang);
+            match known(&code) {
+                Some(Known::Swahili) => swahili = true,
+                Some(Known::Whatlang(lang)) => allowed.push(lang),
+                None => {
+                    return Err(format!(
+                        "{code:?} is not a language code Tocsin can detect (use ISO 639-1 or 639-3 codes such as en, fr, ar, sw, am)"
+                    ))
+                }
+            }
+        }
+        if allowed.is_empty() && !swahili {
+            return Err("name at least one language to detect".to_string());
         }
         Ok(LanguageDetector {
             detector: whatlang::Detector::with_allowlist(allowed),
             swahili,
         })
+    }
+
+    /// Whether [`LanguageDetector::among`] accepts `code`.
+    pub fn knows(code: &str) -> bool {
+        known(&code.trim().to_ascii_lowercase()).is_some()
     }
 
     /// The language of `text`, or `None` when the text is too short or the guess unreliable.
@@ -104,6 +120,23 @@ impl LanguageDetector {
             confidence: info.confidence(),
         })
     }
+}
+
+/// A language code the detector can look for.
+enum Known {
+    Swahili,
+    Whatlang(Lang),
+}
+
+fn known(code: &str) -> Option<Known> {
+    if matches!(code, "sw" | "swa" | "swh") {
+        return Some(Known::Swahili);
+    }
+    Lang::all()
+        .iter()
+        .copied()
+        .find(|&lang| lang.code() == code || iso_639_1(lang) == Some(code))
+        .map(Known::Whatlang)
 }
 
 /// Frequent Swahili words that are not (or are rarely) words of English, French, Portuguese or
@@ -350,6 +383,13 @@ mod tests {
             .contains("\"xx\""));
         // Without the allow-list the same short English text is too uncertain to name.
         assert_eq!(detect_language("armed men burning houses"), None);
+        let all = LanguageDetector::among(&["all"]).unwrap();
+        assert_eq!(all.detect("armed men burning houses"), None);
+        assert!(LanguageDetector::among::<&str>(&[])
+            .unwrap_err()
+            .contains("at least one"));
+        assert!(LanguageDetector::knows("AM") && LanguageDetector::knows("swa"));
+        assert!(!LanguageDetector::knows("ha"));
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub mod webhook;
 pub use acled::parse_acled;
 pub use cshapes::parse_borders;
 pub use dataset::{DatasetEvent, DatasetFile};
-pub use language::{detect_language, DetectedLanguage};
+pub use language::{detect_language, DetectedLanguage, LanguageDetector};
 pub use problem::{IngestError, Problem};
 pub use sms::{parse_sms, parse_subscription, SmsReport, Subscription};
 pub use submission::{

@@ -331,21 +331,33 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> Result<Option<Principal>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {} FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
-            USER_COLUMNS
-                .split(", ")
-                .map(|column| format!("u.{column}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| user_from_row(&row).map(|user| user.principal()))
-            .transpose()
+        // Checked on every API request: concurrent checks share one query.
+        self.tokens.principal(token_hash).await
     }
+}
+
+/// The query finding the users behind `count` token hashes (live tokens, enabled users).
+pub(crate) fn principal_query(backend: crate::Backend, count: usize) -> String {
+    let columns = USER_COLUMNS
+        .split(", ")
+        .map(|column| format!("u.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // One row of one value per hash: `($1), ($2)` or `(?), (?)`, used as an IN list.
+    let hashes = crate::values_placeholders(backend, count, 1);
+    format!(
+        "SELECT t.token_hash, {columns} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash IN ({hashes}) AND t.revoked_at IS NULL AND u.disabled_at IS NULL"
+    )
+}
+
+/// The principals of the rows of [`principal_query`], by token hash.
+pub(crate) fn principals_from_rows(
+    rows: &[AnyRow],
+) -> Result<std::collections::HashMap<String, Principal>, StoreError> {
+    rows.iter()
+        .map(|row| Ok((row.try_get("token_hash")?, user_from_row(row)?.principal())))
+        .collect()
 }
 
 fn user_from_row(row: &AnyRow) -> Result<UserRow, StoreError> {

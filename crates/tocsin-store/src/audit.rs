@@ -182,14 +182,14 @@ impl AuditTail {
             for entry in chunk {
                 query = query
                     .bind(entry.seq)
-                    .bind(&entry.at)
-                    .bind(&entry.event.actor)
-                    .bind(&entry.event.action)
-                    .bind(&entry.event.entity)
-                    .bind(&entry.event.before)
-                    .bind(&entry.event.after)
-                    .bind(&entry.prev_hash)
-                    .bind(&entry.hash);
+                    .bind(entry.at.as_str())
+                    .bind(entry.event.actor.as_str())
+                    .bind(entry.event.action.as_str())
+                    .bind(entry.event.entity.as_str())
+                    .bind(entry.event.before.as_deref())
+                    .bind(entry.event.after.as_deref())
+                    .bind(entry.prev_hash.as_str())
+                    .bind(entry.hash.as_str());
             }
             query.execute(&mut **tx).await?;
         }

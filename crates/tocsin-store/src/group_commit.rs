@@ -18,6 +18,23 @@
 //!
 //! If anything in a batch fails, the batch is rolled back and every write in it is run again in
 //! a transaction of its own, so one bad write fails alone and the others still land.
+//!
+//! Intake needs two commits per report (the sealed payload before it is read, then the report),
+//! so each batch carries the reports of requests whose payloads the previous batch stored and
+//! the payloads of requests that arrived since. On SQLite the flush is pipelined as well: the
+//! writer commits on a connection of its own without waiting for the disk
+//! (`synchronous = NORMAL`, which writes the transaction to the write-ahead log and leaves the
+//! flush for later), hands the batch's answers to a second task and starts the next batch; that
+//! task flushes the log file ([`WalFile::sync`], what `synchronous = FULL` would have done inside
+//! the commit) and only then answers the callers of every batch committed before the flush
+//! began. Nobody hears "stored" before their commit is on disk, and the disk's flush no longer
+//! holds up the next batch's work. A flush that fails fails every write waiting on it, and the
+//! writer refuses all later writes: what the disk did with the pages of a failed flush is
+//! unknown. PostgreSQL commits durably inside the commit, and its callers are answered then.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{mpsc, oneshot};
@@ -156,10 +173,25 @@ pub(crate) struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts the writer task on the current Tokio runtime.
-    pub(crate) fn start(pool: AnyPool, backend: Backend) -> GroupCommit {
+    /// Starts the writer task on the current Tokio runtime. `pool` is where it writes. With
+    /// `durable`, commits on `pool` do not reach the disk by themselves (SQLite with
+    /// `synchronous = NORMAL`), and callers are answered once `durable` has flushed them.
+    pub(crate) fn start(
+        pool: AnyPool,
+        backend: Backend,
+        durable: Option<Arc<dyn Durable>>,
+    ) -> GroupCommit {
         let (queue, receiver) = mpsc::channel(QUEUE);
-        tokio::spawn(writer(pool, backend, receiver));
+        let answers = match durable {
+            Some(durable) => {
+                let (flushes, waiting) = mpsc::unbounded_channel();
+                let refused = Arc::new(AtomicBool::new(false));
+                tokio::spawn(flusher(durable, waiting, refused.clone()));
+                Answers::AfterFlush { flushes, refused }
+            }
+            None => Answers::AtCommit,
+        };
+        tokio::spawn(writer(pool, backend, answers, receiver));
         GroupCommit { queue }
     }
 
@@ -203,8 +235,150 @@ fn stopped() -> StoreError {
     StoreError::Corrupt("the database writer has stopped (the store was closed)".to_string())
 }
 
+/// Makes the writes of a commit durable: what `synchronous = FULL` does inside a commit, done
+/// after it instead, for every commit made since the last flush at once.
+pub(crate) trait Durable: Send + Sync + 'static {
+    /// Flushes everything committed so far to the disk. Blocking.
+    fn sync(&self) -> std::io::Result<()>;
+}
+
+/// A SQLite database's write-ahead log. With `synchronous = NORMAL` a commit writes its pages
+/// to the log file; flushing the file makes them durable, and the commit with them. The file is
+/// opened afresh for each flush, so a log SQLite deleted and created again is the one flushed;
+/// the folder is flushed too the first time a log file is seen, so its name survives as well.
+pub(crate) struct WalFile {
+    path: PathBuf,
+    /// The log file whose name in the folder is known to be on disk: `(device, inode)`.
+    named: Mutex<Option<(u64, u64)>>,
+}
+
+impl WalFile {
+    /// The log of the database file `database` (`database` with `-wal` appended).
+    pub(crate) fn of(database: &str) -> WalFile {
+        WalFile {
+            path: PathBuf::from(format!("{database}-wal")),
+            named: Mutex::new(None),
+        }
+    }
+}
+
+impl Durable for WalFile {
+    fn sync(&self) -> std::io::Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        let file = std::fs::File::open(&self.path)?;
+        file.sync_data()?;
+        let metadata = file.metadata()?;
+        let identity = (metadata.dev(), metadata.ino());
+        let mut named = self
+            .named
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if *named != Some(identity) {
+            if let Some(folder) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::File::open(folder)?.sync_all()?;
+            }
+            *named = Some(identity);
+        }
+        Ok(())
+    }
+}
+
+/// Answers a caller once its write is durable, or with the error that kept it from being so.
+type Answer = Box<dyn FnOnce(Option<StoreError>) + Send>;
+
+/// When the writer's callers are answered.
+enum Answers {
+    /// Right after the commit, which is durable by itself.
+    AtCommit,
+    /// After the flusher task has flushed the commit (see the module comment).
+    AfterFlush {
+        flushes: mpsc::UnboundedSender<Vec<Answer>>,
+        /// Set once a flush failed: no write is taken after that.
+        refused: Arc<AtomicBool>,
+    },
+}
+
+impl Answers {
+    fn deliver(&self, answers: Vec<Answer>) {
+        match self {
+            Answers::AtCommit => answers.into_iter().for_each(|answer| answer(None)),
+            Answers::AfterFlush { flushes, .. } => {
+                if let Err(unsent) = flushes.send(answers) {
+                    // The flusher is gone: nothing can be promised durable.
+                    for answer in unsent.0 {
+                        answer(Some(stopped()));
+                    }
+                }
+            }
+        }
+    }
+
+    fn refused(&self) -> bool {
+        match self {
+            Answers::AtCommit => false,
+            Answers::AfterFlush { refused, .. } => refused.load(Ordering::SeqCst),
+        }
+    }
+}
+
+fn flush_failed(error: &std::io::Error) -> StoreError {
+    StoreError::Database(sqlx::Error::Io(std::io::Error::new(
+        error.kind(),
+        format!("the write-ahead log could not be flushed to disk: {error}"),
+    )))
+}
+
+/// The flusher: waits for committed batches, flushes once for all of those waiting, then
+/// answers their callers.
+async fn flusher(
+    durable: Arc<dyn Durable>,
+    mut waiting: mpsc::UnboundedReceiver<Vec<Answer>>,
+    refused: Arc<AtomicBool>,
+) {
+    let mut batches: Vec<Vec<Answer>> = Vec::new();
+    while waiting.recv_many(&mut batches, usize::MAX).await > 0 {
+        let failure = if refused.load(Ordering::SeqCst) {
+            Some(std::io::Error::other("an earlier flush failed"))
+        } else {
+            let durable = durable.clone();
+            match tokio::task::spawn_blocking(move || durable.sync()).await {
+                Ok(Ok(())) => None,
+                Ok(Err(error)) => Some(error),
+                Err(join) => Some(std::io::Error::other(join.to_string())),
+            }
+        };
+        if let Some(error) = &failure {
+            refused.store(true, Ordering::SeqCst);
+            tracing::error!(%error, "flushing the write-ahead log failed; intake writes are refused until the server restarts");
+        }
+        for answer in batches.drain(..).flatten() {
+            answer(failure.as_ref().map(flush_failed));
+        }
+    }
+}
+
+/// The answer of a write whose outcome is `outcome`, given once it is durable.
+fn answer_with<T: Send + 'static>(
+    reply: oneshot::Sender<Result<T, StoreError>>,
+    outcome: Result<T, StoreError>,
+) -> Answer {
+    Box::new(move |failure| {
+        // A caller that stopped waiting (its client went away) needs no answer; its write
+        // stands, like any other committed one.
+        let _ = reply.send(match (failure, outcome) {
+            (Some(error), _) => Err(error),
+            (None, outcome) => outcome,
+        });
+    })
+}
+
 /// The writer: waits for a first write, takes what else is queued, commits them together.
-async fn writer(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Job>) {
+async fn writer(
+    pool: AnyPool,
+    backend: Backend,
+    answers: Answers,
+    mut receiver: mpsc::Receiver<Job>,
+) {
     let mut jobs: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let mut receives = Vec::new();
@@ -217,6 +391,19 @@ async fn writer(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Jo
                 Job::Other(pending) => others.push(pending),
             }
         }
+        if answers.refused() {
+            let refusal = || flush_failed(&std::io::Error::other("an earlier flush failed"));
+            for (_, reply) in receives {
+                let _ = reply.send(Err(refusal()));
+            }
+            for (_, reply) in accepts {
+                let _ = reply.send(Err(refusal()));
+            }
+            for pending in others {
+                pending.answer(Some(refusal()));
+            }
+            continue;
+        }
         let started = std::time::Instant::now();
         let outcome = run_together(&pool, backend, &receives, &accepts, &mut others).await;
         tracing::debug!(
@@ -226,35 +413,38 @@ async fn writer(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Jo
             micros = started.elapsed().as_micros() as u64,
             "group commit"
         );
+        let mut batch: Vec<Answer> =
+            Vec::with_capacity(receives.len() + accepts.len() + others.len());
         match outcome {
             Ok((received, accepted)) => {
-                // A caller that stopped waiting (its client went away) needs no answer; its
-                // write stands, like any other committed one.
                 for ((_, reply), received) in receives.into_iter().zip(received) {
-                    let _ = reply.send(Ok(received));
+                    batch.push(answer_with(reply, Ok(received)));
                 }
                 for ((_, reply), accepted) in accepts.into_iter().zip(accepted) {
-                    let _ = reply.send(Ok(accepted));
+                    batch.push(answer_with(reply, Ok(accepted)));
                 }
                 for pending in others {
-                    pending.answer(None);
+                    batch.push(Box::new(move |failure| pending.answer(failure)));
                 }
             }
             Err(error) => {
                 let writes = receives.len() + accepts.len() + others.len();
                 tracing::warn!(%error, writes, "a group commit failed; running its writes one by one");
                 for (write, reply) in receives {
-                    let _ = reply.send(receive_alone(&pool, backend, &write).await);
+                    let outcome = receive_alone(&pool, backend, &write).await;
+                    batch.push(answer_with(reply, outcome));
                 }
                 for (write, reply) in accepts {
-                    let _ = reply.send(accept_alone(&pool, backend, &write).await);
+                    let outcome = accept_alone(&pool, backend, &write).await;
+                    batch.push(answer_with(reply, outcome));
                 }
                 for mut pending in others {
-                    let outcome = run_alone(&pool, backend, pending.as_mut()).await;
-                    pending.answer(outcome.err());
+                    let error = run_alone(&pool, backend, pending.as_mut()).await.err();
+                    batch.push(Box::new(move |failure| pending.answer(failure.or(error))));
                 }
             }
         }
+        answers.deliver(batch);
     }
 }
 
@@ -319,4 +509,106 @@ async fn run_alone(
     batch.finish(&mut tx).await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Delivery, Store, Vault};
+
+    /// A disk whose flushes wait until the test lets each through, and fail when told to.
+    struct Gate {
+        release: Mutex<std::sync::mpsc::Receiver<()>>,
+        fail: AtomicBool,
+    }
+
+    impl Durable for Gate {
+        fn sync(&self) -> std::io::Result<()> {
+            let release = self.release.lock().unwrap();
+            release.recv().map_err(std::io::Error::other)?;
+            if self.fail.load(Ordering::SeqCst) {
+                return Err(std::io::Error::other("the disk refused the flush"));
+            }
+            Ok(())
+        }
+    }
+
+    fn delivery(key: &str) -> Delivery<'_> {
+        Delivery {
+            channel: "api",
+            delivery_key: Some(key),
+            content_type: "application/json",
+            payload: b"{\"text\": \"armed men at the market\"}",
+        }
+    }
+
+    async fn payloads(store: &Store) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM inbox")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap()
+    }
+
+    // A payload is committed before the disk has flushed it, and its sender hears nothing until
+    // the flush is done; a failed flush fails the writes waiting on it and all later ones.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn callers_hear_of_a_commit_only_once_it_is_flushed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap();
+        let (release, released) = std::sync::mpsc::channel();
+        let gate = Arc::new(Gate {
+            release: Mutex::new(released),
+            fail: AtomicBool::new(false),
+        });
+        let writer = GroupCommit::start(
+            store.write_pool.clone(),
+            Backend::Sqlite,
+            Some(gate.clone()),
+        );
+        let vault = Vault::from_hex(&"5a".repeat(32)).unwrap();
+        let now = time::macros::datetime!(2026-11-22 12:00 UTC);
+
+        let write = ReceiveWrite::new(&vault, delivery("api:first"), now);
+        let waiting = tokio::spawn({
+            let writer = writer.clone();
+            async move { writer.receive(write).await }
+        });
+        let mut committed = false;
+        for _ in 0..200 {
+            if payloads(&store).await == 1 {
+                committed = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(committed, "the payload is committed while the flush waits");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(
+            !waiting.is_finished(),
+            "nobody is answered before the flush"
+        );
+        release.send(()).unwrap();
+        let received = waiting.await.unwrap().unwrap();
+        assert!(matches!(received, Received::New(_)), "{received:?}");
+
+        gate.fail.store(true, Ordering::SeqCst);
+        release.send(()).unwrap();
+        let write = ReceiveWrite::new(&vault, delivery("api:second"), now);
+        assert!(
+            writer.receive(write).await.is_err(),
+            "a failed flush fails its writes"
+        );
+        gate.fail.store(false, Ordering::SeqCst);
+        release.send(()).unwrap();
+        let write = ReceiveWrite::new(&vault, delivery("api:third"), now);
+        let refused = writer.receive(write).await.unwrap_err().to_string();
+        assert!(refused.contains("flush"), "{refused}");
+        assert_eq!(
+            payloads(&store).await,
+            2,
+            "nothing is written after a failed flush"
+        );
+    }
 }

@@ -25,6 +25,10 @@ use futures_util::future::BoxFuture;
 use crate::group_commit::{Batch, Write};
 use crate::{audit, timestamp_text, Store, StoreError, Vault};
 
+/// SQLite's page cache for a dataset import's connection, in KiB, and the default it returns to.
+const IMPORT_CACHE_KIB: u32 = 128 * 1024;
+const DEFAULT_CACHE_KIB: u32 = 2_000;
+
 /// A payload as it arrived.
 #[derive(Debug, Clone, Copy)]
 pub struct Delivery<'a> {
@@ -160,14 +164,9 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Received, StoreError> {
         // Sealing is done here, by the caller's task, so the writer only writes.
-        let write = ReceiveWrite {
-            received_at: timestamp_text(now),
-            channel: delivery.channel.to_string(),
-            delivery_key: delivery.delivery_key.map(str::to_string),
-            content_type: delivery.content_type.to_string(),
-            sealed: vault.seal("payload", delivery.payload),
-        };
-        self.writer.receive(write).await
+        self.writer
+            .receive(ReceiveWrite::new(vault, delivery, now))
+            .await
     }
 
     /// Records why a payload could not be read; it stays in the inbox for analysts.
@@ -218,10 +217,48 @@ impl Store {
         actor: &str,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        if self.backend == crate::Backend::Sqlite {
+            // A dataset is tens of megabytes of pages: with SQLite's default cache (2 MB) the
+            // transaction spills pages to the log and writes the index pages again and again.
+            sqlx::query(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}"))
+                .execute(&mut *connection)
+                .await?;
+        }
+        let inserted = self
+            .import_reports_on(
+                &mut connection,
+                dataset,
+                file_name,
+                sha256,
+                reports,
+                actor,
+                now,
+            )
+            .await;
+        if self.backend == crate::Backend::Sqlite {
+            sqlx::query(&format!("PRAGMA cache_size = -{DEFAULT_CACHE_KIB}"))
+                .execute(&mut *connection)
+                .await?;
+        }
+        inserted
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn import_reports_on(
+        &self,
+        connection: &mut sqlx::pool::PoolConnection<Any>,
+        dataset: &str,
+        file_name: &str,
+        sha256: &str,
+        reports: &[NewReport],
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
         const COLUMNS: usize = 14;
         // 14 values a row: 1,000 rows stay under both engines' parameter limits.
         const CHUNK: usize = 1_000;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = sqlx::Connection::begin(&mut **connection).await?;
         let mut countries: Vec<&SituationId> = reports
             .iter()
             .filter_map(|r| r.place.situation.as_ref())
@@ -244,14 +281,14 @@ impl Store {
             for report in chunk {
                 query = query
                     .bind(channel_name(report.channel))
-                    .bind(&report.text)
+                    .bind(report.text.as_str())
                     .bind(report.place.name.as_deref())
                     .bind(report.place.point.map(|p| p.0))
                     .bind(report.place.point.map(|p| p.1))
                     .bind(report.place.situation.as_ref().map(SituationId::as_str))
                     .bind(report.place.state)
                     .bind(report.observed_at.map(timestamp_text))
-                    .bind(&received_at)
+                    .bind(received_at.as_str())
                     .bind(i64::from(report.credibility.number()))
                     .bind(report.tlp.as_str())
                     // Published, curated datasets: plausible, but not checked by this team.
@@ -439,7 +476,7 @@ async fn find_or_create_source(
 ) -> Result<SourceId, StoreError> {
     let fingerprint = vault.fingerprint("contact", contact.expose().as_bytes());
     let existing = sqlx::query("SELECT id FROM sources WHERE contact_fingerprint = $1")
-        .bind(&fingerprint)
+        .bind(fingerprint.as_str())
         .fetch_optional(&mut **tx)
         .await?;
     if let Some(row) = existing {
@@ -458,7 +495,7 @@ async fn find_or_create_source(
         .bind(id.as_str())
         .bind(channel_name(channel))
         .bind(vault.seal("contact", contact.expose().as_bytes()))
-        .bind(&fingerprint)
+        .bind(fingerprint.as_str())
         .bind(timestamp_text(now))
         .execute(&mut **tx)
         .await?
@@ -482,6 +519,17 @@ pub(crate) struct ReceiveWrite {
 }
 
 impl ReceiveWrite {
+    /// The write storing `delivery`, sealed with `vault`.
+    pub(crate) fn new(vault: &Vault, delivery: Delivery<'_>, now: OffsetDateTime) -> ReceiveWrite {
+        ReceiveWrite {
+            received_at: timestamp_text(now),
+            channel: delivery.channel.to_string(),
+            delivery_key: delivery.delivery_key.map(str::to_string),
+            content_type: delivery.content_type.to_string(),
+            sealed: vault.seal("payload", delivery.payload),
+        }
+    }
+
     /// Stores one delivery on its own: inserted, or counted as a repeat of the one held.
     async fn run_alone(&self, tx: &mut Transaction<'static, Any>) -> Result<Received, StoreError> {
         let row = sqlx::query(&format!(
@@ -490,11 +538,11 @@ impl ReceiveWrite {
              ON CONFLICT (delivery_key) DO UPDATE SET deliveries = inbox.deliveries + 1 \
              RETURNING {INBOX_COLUMNS}"
         ))
-        .bind(&self.received_at)
-        .bind(&self.channel)
+        .bind(self.received_at.as_str())
+        .bind(self.channel.as_str())
         .bind(self.delivery_key.as_deref())
-        .bind(&self.content_type)
-        .bind(&self.sealed)
+        .bind(self.content_type.as_str())
+        .bind(self.sealed.as_slice())
         .fetch_one(&mut **tx)
         .await?;
         let entry = inbox_entry(&row)?;
@@ -575,11 +623,11 @@ pub(crate) async fn receive_together(
         for (key, deliveries) in chunk {
             let first = writes[deliveries[0]];
             query = query
-                .bind(&first.received_at)
-                .bind(&first.channel)
+                .bind(first.received_at.as_str())
+                .bind(first.channel.as_str())
                 .bind(*key)
-                .bind(&first.content_type)
-                .bind(&first.sealed)
+                .bind(first.content_type.as_str())
+                .bind(first.sealed.as_slice())
                 .bind("received")
                 .bind(deliveries.len() as i64);
         }
@@ -704,19 +752,19 @@ impl Write for AcceptWrite {
             )
             .bind(source_id.as_ref().map(SourceId::as_str))
             .bind(channel_name(report.channel))
-            .bind(&report.text)
+            .bind(report.text.as_str())
             .bind(report.place.name.as_deref())
             .bind(report.place.point.map(|p| p.0))
             .bind(report.place.point.map(|p| p.1))
             .bind(report.place.situation.as_ref().map(SituationId::as_str))
             .bind(report.place.state)
             .bind(report.observed_at.map(timestamp_text))
-            .bind(&received_at)
+            .bind(received_at.as_str())
             .bind(report.language.as_deref())
             .bind(i64::from(report.credibility.number()))
             .bind(report.tlp.as_str())
             .bind(VerificationState::Triage.as_str())
-            .bind(&fingerprint)
+            .bind(fingerprint.as_str())
             .bind(report.external_ref.as_deref())
             .bind(report.details_json.as_deref())
             .fetch_optional(&mut **tx)
@@ -727,7 +775,7 @@ impl Write for AcceptWrite {
                     let row = sqlx::query(
                         "SELECT id FROM reports WHERE fingerprint = $1 OR external_ref = $2",
                     )
-                    .bind(&fingerprint)
+                    .bind(fingerprint.as_str())
                     .bind(report.external_ref.as_deref())
                     .fetch_one(&mut **tx)
                     .await?;
@@ -829,19 +877,19 @@ pub(crate) async fn accept_together(
             query = query
                 .bind(None::<String>)
                 .bind(channel_name(report.channel))
-                .bind(&report.text)
+                .bind(report.text.as_str())
                 .bind(report.place.name.as_deref())
                 .bind(report.place.point.map(|p| p.0))
                 .bind(report.place.point.map(|p| p.1))
                 .bind(report.place.situation.as_ref().map(SituationId::as_str))
                 .bind(report.place.state)
                 .bind(report.observed_at.map(timestamp_text))
-                .bind(&row.received_at)
+                .bind(row.received_at.as_str())
                 .bind(report.language.as_deref())
                 .bind(i64::from(report.credibility.number()))
                 .bind(report.tlp.as_str())
                 .bind(VerificationState::Triage.as_str())
-                .bind(&row.fingerprint)
+                .bind(row.fingerprint.as_str())
                 .bind(report.external_ref.as_deref())
                 .bind(report.details_json.as_deref());
         }
@@ -860,7 +908,7 @@ pub(crate) async fn accept_together(
                     let held = sqlx::query(
                         "SELECT id FROM reports WHERE fingerprint = $1 OR external_ref = $2",
                     )
-                    .bind(&row.fingerprint)
+                    .bind(row.fingerprint.as_str())
                     .bind(row.write.report.external_ref.as_deref())
                     .fetch_one(&mut **tx)
                     .await?;

@@ -37,6 +37,7 @@ struct FileConfig {
     webhook_secret: Option<String>,
     public_url: Option<String>,
     secure_cookies: Option<bool>,
+    report_languages: Option<Vec<String>>,
 }
 
 /// Where a setting's value came from.
@@ -82,6 +83,9 @@ pub struct Settings {
     pub channels: tocsin_app::ChannelSettings,
     /// Mark the web session cookie `Secure` (HTTPS only); off only for plain HTTP on loopback.
     pub secure_cookies: Setting<bool>,
+    /// The languages reports arrive in, which their language is detected among (ISO codes, or
+    /// `all`); `None` means the gazetteer's languages.
+    pub report_languages: Option<Vec<String>>,
 }
 
 /// Picks the first value present, in order of precedence, and notes its origin.
@@ -151,7 +155,7 @@ impl Settings {
             Ok(text) => {
                 let parsed: FileConfig = toml::from_str(&text).with_context(|| {
                     format!(
-                        "configuration file {} is not valid (allowed keys: database_url, listen, catalogue, stage_params, source_key_file, gazetteer, twilio_secret, smssync_secret, alert_rules, community_templates, smtp_url, alert_email_from, sms_gateway_url, sms_gateway_token, webhook_secret, public_url, secure_cookies)",
+                        "configuration file {} is not valid (allowed keys: database_url, listen, catalogue, stage_params, source_key_file, gazetteer, twilio_secret, smssync_secret, alert_rules, community_templates, smtp_url, alert_email_from, sms_gateway_url, sms_gateway_token, webhook_secret, public_url, secure_cookies, report_languages)",
                         config_file.value.display()
                     )
                 })?;
@@ -264,6 +268,14 @@ impl Settings {
                 public_url: env("TOCSIN_PUBLIC_URL").or(file.public_url),
             },
             secure_cookies,
+            report_languages: env("TOCSIN_REPORT_LANGUAGES")
+                .map(|codes| {
+                    codes
+                        .split(',')
+                        .map(|code| code.trim().to_string())
+                        .collect()
+                })
+                .or(file.report_languages),
         })
     }
 
@@ -344,7 +356,12 @@ pub fn commented_default_file(data_dir: &Path) -> String {
          \n\
          # The web session cookie is sent over HTTPS only. Set to false only to use the\n\
          # pages over plain HTTP on loopback (127.0.0.1), e.g. for a trial.\n\
-         # secure_cookies = true\n",
+         # secure_cookies = true\n\
+         \n\
+         # The languages field reports arrive in (ISO 639-1 or 639-3 codes, or \"all\"): a\n\
+         # report's language is detected among these. By default, the languages the gazetteer\n\
+         # names places in (am ar bn de en es fa fr hi it my pt ru sw tr uk ur zh).\n\
+         # report_languages = [\"en\", \"fr\", \"ar\", \"sw\"]\n",
         sqlite_url(data_dir),
         data_dir.join("source.key").display(),
         data_dir.join("datasets/geo/geonames_cities15000.json").display(),

@@ -15,6 +15,12 @@ use clap::Parser;
 
 use crate::cli::Cli;
 
+/// Requests allocate and free many small buffers on several threads at once; mimalloc does that
+/// with less work than the C library's allocator (about a sixth of the server's time went to
+/// it under load).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit codes: 0 success, 1 ran but found problems, 2 could not run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {

@@ -99,4 +99,55 @@ async fn tokens_name_their_holder_until_revoked_or_disabled(db: Db) {
     assert!(store.verify_audit().await.unwrap().first_break.is_none());
 }
 
-contract!(tokens_name_their_holder_until_revoked_or_disabled);
+// Token checks that arrive together are answered by one query: each must still get its own
+// holder, and a revoked token or a disabled user nobody.
+async fn tokens_checked_together_each_name_their_own_holder(db: Db) {
+    let store = db.open().await;
+    let now = datetime!(2026-03-01 9:00 UTC);
+    let mut ids = Vec::new();
+    for (name, role) in [
+        ("amina", Role::Analyst),
+        ("badr", Role::Monitor),
+        ("chol", Role::FocalPoint),
+    ] {
+        let user = NewUser {
+            username: name,
+            role,
+            clearance: Tlp::Amber,
+            password_hash: None,
+        };
+        store.create_user(user, "admin", now).await.unwrap();
+        let hash = format!("hash-{name}");
+        ids.push(
+            store
+                .add_token(name, "relay", &hash, "admin", now)
+                .await
+                .unwrap(),
+        );
+    }
+    store.revoke_token(ids[1], "admin", now).await.unwrap();
+    store
+        .set_user_disabled("chol", true, "admin", now)
+        .await
+        .unwrap();
+    let checks: Vec<_> = (0..60)
+        .map(|n| {
+            let store = store.clone();
+            let hash = ["hash-amina", "hash-badr", "hash-chol", "hash-nobody"][n % 4];
+            tokio::spawn(async move { (hash, store.principal_for_token(hash).await.unwrap()) })
+        })
+        .collect();
+    for check in checks {
+        let (hash, who) = check.await.unwrap();
+        let name = who.map(|principal| (principal.username, principal.role));
+        match hash {
+            "hash-amina" => assert_eq!(name, Some(("amina".to_string(), Role::Analyst))),
+            other => assert_eq!(name, None, "{other} names no one"),
+        }
+    }
+}
+
+contract!(
+    tokens_name_their_holder_until_revoked_or_disabled,
+    tokens_checked_together_each_name_their_own_holder,
+);

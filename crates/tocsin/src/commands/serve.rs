@@ -19,6 +19,14 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Outcome> {
             smssync: settings.smssync_secret.clone(),
         },
     );
+    let intake = match &settings.report_languages {
+        Some(codes) => intake.with_languages(
+            tocsin_ingest::LanguageDetector::among(codes)
+                .map_err(anyhow::Error::msg)
+                .context("report_languages")?,
+        ),
+        None => intake,
+    };
     let alerts = super::alerts::service_over(store.clone(), settings)?;
     // Escalation and delivery retries run every minute; a failed round is logged and the
     // next one tries again.

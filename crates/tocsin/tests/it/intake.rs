@@ -357,3 +357,52 @@ fn the_workflow_and_source_protection_hold_on_the_command_line() {
     // receipt, transition, reveal: three entries, chain intact.
     assert_eq!(json(&stdout)["entries"], 3);
 }
+
+// A deployment names the languages its reports arrive in; a report's language is detected
+// among them, which decides short texts, and a code the detector does not know stops the
+// server with a message naming it.
+#[test]
+fn report_languages_choose_what_a_report_is_detected_as() {
+    let sandbox = Sandbox::create();
+    let token = crate::serve::api_token(&sandbox, "field-app", "monitor");
+    let (child, address) = start_server(
+        Command::new(assert_cmd::cargo::cargo_bin("tocsin"))
+            .env("TOCSIN_DATA_DIR", sandbox.data_dir())
+            .env_remove("TOCSIN_DATABASE_URL")
+            .env_remove("TOCSIN_CONFIG")
+            .env("TOCSIN_REPORT_LANGUAGES", "en, fr")
+            .stderr(Stdio::null()),
+    );
+    for (text, expected) in [
+        ("Tirs près de l'école ce matin", "fr"),
+        ("armed men burning houses", "en"),
+    ] {
+        let body = serde_json::json!({ "text": text }).to_string();
+        let (status, answer) = crate::serve::request_with(
+            &address,
+            "POST",
+            "/api/v1/reports",
+            "application/json",
+            Some(&token),
+            body.as_bytes(),
+        );
+        assert_eq!(status, 201, "{answer}");
+        let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(answer["language"], expected, "{text}");
+    }
+    stop_server(child);
+
+    let output = sandbox
+        .tocsin()
+        .env("TOCSIN_REPORT_LANGUAGES", "en,xx")
+        .env("TOCSIN_LISTEN", "127.0.0.1:0")
+        .arg("serve")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("report_languages") && stderr.contains("\"xx\""),
+        "{stderr}"
+    );
+}
