@@ -379,15 +379,13 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        audit::append(
+        unit_change(
             &mut tx,
-            AuditEvent {
-                actor: actor.to_string(),
-                action: "unit.parent".to_string(),
-                entity: format!("unit:{unit}"),
-                before: Some(json!({ "parent": before_name }).to_string()),
-                after: Some(json!({ "parent": parent }).to_string()),
-            },
+            actor,
+            "unit.parent",
+            unit,
+            Some(json!({ "parent": before_name }).to_string()),
+            Some(json!({ "parent": parent }).to_string()),
             now,
         )
         .await?;
@@ -498,15 +496,13 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        audit::append(
+        unit_change(
             &mut tx,
-            AuditEvent {
-                actor: actor.to_string(),
-                action: "unit.rename".to_string(),
-                entity: format!("unit:{unit}"),
-                before: Some(json!({ "name": unit }).to_string()),
-                after: Some(json!({ "name": new_name }).to_string()),
-            },
+            actor,
+            "unit.rename",
+            unit,
+            Some(json!({ "name": unit }).to_string()),
+            Some(json!({ "name": new_name }).to_string()),
             now,
         )
         .await?;
@@ -598,15 +594,13 @@ impl Store {
                 .await?;
             ("unit.retire", Some(json!({ "retired_at": at }).to_string()))
         };
-        audit::append(
+        unit_change(
             &mut tx,
-            AuditEvent {
-                actor: actor.to_string(),
-                action: action.to_string(),
-                entity: format!("unit:{unit}"),
-                before: Some(before.to_string()),
-                after,
-            },
+            actor,
+            action,
+            unit,
+            Some(before.to_string()),
+            after,
             now,
         )
         .await?;
@@ -1418,14 +1412,27 @@ async fn unit_audit(
     after: serde_json::Value,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
+    unit_change(tx, actor, action, unit, None, Some(after.to_string()), now).await
+}
+
+/// Writes the audit entry of a change to `unit`, with what it was and what it became.
+async fn unit_change(
+    tx: &mut Transaction<'_, Any>,
+    actor: &str,
+    action: &str,
+    unit: &str,
+    before: Option<String>,
+    after: Option<String>,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
     audit::append(
         tx,
         AuditEvent {
             actor: actor.to_string(),
             action: action.to_string(),
             entity: format!("unit:{unit}"),
-            before: None,
-            after: Some(after.to_string()),
+            before,
+            after,
         },
         now,
     )
