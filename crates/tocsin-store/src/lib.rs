@@ -208,6 +208,10 @@ async fn sqlite_settings(
 ) -> Result<(), sqlx::Error> {
     connection.execute("PRAGMA foreign_keys = ON").await?;
     connection.execute("PRAGMA busy_timeout = 10000").await?;
+    // Statement journals and sorts in memory: a multi-row insert into a table with unique
+    // keys keeps a journal to undo itself alone, and past 64 KiB SQLite would spill it to a
+    // new temporary file (created, written and deleted for each batch).
+    connection.execute("PRAGMA temp_store = MEMORY").await?;
     connection
         .execute(format!("PRAGMA synchronous = {synchronous}").as_str())
         .await?;
