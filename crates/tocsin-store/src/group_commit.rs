@@ -31,6 +31,11 @@
 //! holds up the next batch's work. A flush that fails fails every write waiting on it, and the
 //! writer refuses all later writes: what the disk did with the pages of a failed flush is
 //! unknown. PostgreSQL commits durably inside the commit, and its callers are answered then.
+//!
+//! The writer runs on a thread of its own, with a single-threaded runtime: each statement is a
+//! round trip to the database connection's thread, and a writer task on the server's shared
+//! runtime waited behind the requests queued there at every one of them (a batch took twice
+//! as long under load).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -166,14 +171,14 @@ enum Job {
 type ReceiveReply = oneshot::Sender<Result<Received, StoreError>>;
 type AcceptReply = oneshot::Sender<Result<Accepted, StoreError>>;
 
-/// The handle callers use to reach the writer task.
+/// The handle callers use to reach the writer.
 #[derive(Clone)]
 pub(crate) struct GroupCommit {
     queue: mpsc::Sender<Job>,
 }
 
 impl GroupCommit {
-    /// Starts the writer task on the current Tokio runtime. `pool` is where it writes. With
+    /// Starts the writer (and its flusher) on threads of their own. `pool` is where it writes. With
     /// `durable`, commits on `pool` do not reach the disk by themselves (SQLite with
     /// `synchronous = NORMAL`), and callers are answered once `durable` has flushed them.
     pub(crate) fn start(
@@ -186,12 +191,16 @@ impl GroupCommit {
             Some(durable) => {
                 let (flushes, waiting) = mpsc::unbounded_channel();
                 let refused = Arc::new(AtomicBool::new(false));
-                tokio::spawn(flusher(durable, waiting, refused.clone()));
+                let flag = refused.clone();
+                std::thread::Builder::new()
+                    .name("tocsin-flusher".to_string())
+                    .spawn(move || flusher(durable, waiting, flag))
+                    .expect("a thread for the log flusher");
                 Answers::AfterFlush { flushes, refused }
             }
             None => Answers::AtCommit,
         };
-        tokio::spawn(writer(pool, backend, answers, receiver));
+        crate::dedicated::spawn("tocsin-writer", writer(pool, backend, answers, receiver));
         GroupCommit { queue }
     }
 
@@ -290,7 +299,7 @@ type Answer = Box<dyn FnOnce(Option<StoreError>) + Send>;
 enum Answers {
     /// Right after the commit, which is durable by itself.
     AtCommit,
-    /// After the flusher task has flushed the commit (see the module comment).
+    /// After the flusher thread has flushed the commit (see the module comment).
     AfterFlush {
         flushes: mpsc::UnboundedSender<Vec<Answer>>,
         /// Set once a flush failed: no write is taken after that.
@@ -328,24 +337,23 @@ fn flush_failed(error: &std::io::Error) -> StoreError {
     )))
 }
 
-/// The flusher: waits for committed batches, flushes once for all of those waiting, then
-/// answers their callers.
-async fn flusher(
+/// The flusher, on a thread of its own: waits for committed batches, flushes once for all of
+/// those waiting, then answers their callers. The flush blocks this thread only.
+fn flusher(
     durable: Arc<dyn Durable>,
     mut waiting: mpsc::UnboundedReceiver<Vec<Answer>>,
     refused: Arc<AtomicBool>,
 ) {
     let mut batches: Vec<Vec<Answer>> = Vec::new();
-    while waiting.recv_many(&mut batches, usize::MAX).await > 0 {
+    while let Some(first) = waiting.blocking_recv() {
+        batches.push(first);
+        while let Ok(more) = waiting.try_recv() {
+            batches.push(more);
+        }
         let failure = if refused.load(Ordering::SeqCst) {
             Some(std::io::Error::other("an earlier flush failed"))
         } else {
-            let durable = durable.clone();
-            match tokio::task::spawn_blocking(move || durable.sync()).await {
-                Ok(Ok(())) => None,
-                Ok(Err(error)) => Some(error),
-                Err(join) => Some(std::io::Error::other(join.to_string())),
-            }
+            durable.sync().err()
         };
         if let Some(error) = &failure {
             refused.store(true, Ordering::SeqCst);

@@ -14,6 +14,7 @@ mod assessment;
 mod audit;
 mod community;
 mod datasets;
+mod dedicated;
 mod error;
 mod export;
 mod group_commit;

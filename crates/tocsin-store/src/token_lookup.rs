@@ -27,10 +27,11 @@ pub(crate) struct TokenLookups {
 }
 
 impl TokenLookups {
-    /// Starts the lookup task on the current Tokio runtime.
+    /// Starts the lookup task on a thread of its own, where it is not queued behind the
+    /// requests waiting for it.
     pub(crate) fn start(pool: AnyPool, backend: Backend) -> TokenLookups {
         let (queue, receiver) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(answer(pool, backend, receiver));
+        crate::dedicated::spawn("tocsin-tokens", answer(pool, backend, receiver));
         TokenLookups { queue }
     }
 
