@@ -190,7 +190,8 @@ pub struct AlertShown {
 pub struct Alerts {
     store: Store,
     rules: Arc<Rules>,
-    channels: Channels,
+    /// Shared: every request clones the service, and the settings are many strings.
+    channels: Arc<Channels>,
     retry: RetryPolicy,
     /// The vault that seals subscribers' numbers and the broadcast templates, when community
     /// alerts are in use.
@@ -216,7 +217,7 @@ impl Alerts {
         Ok(Alerts {
             store,
             rules,
-            channels: Channels::new(settings)?,
+            channels: Arc::new(Channels::new(settings)?),
             retry,
             community: None,
         })
