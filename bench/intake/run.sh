@@ -6,7 +6,9 @@
 # Usage: bench/intake/run.sh
 # Environment:
 #   TOCSIN_BENCH_SECONDS      length of the HTTP run (default 20)
-#   TOCSIN_BENCH_CONNECTIONS  wrk connections (default 64)
+#   TOCSIN_BENCH_CONNECTIONS  wrk connections, one HTTP run for each count in the list
+#                             (default "64 128": clients waiting on their answers, fewer
+#                             and more of them)
 #   TOCSIN_BENCH_THREADS      wrk threads (default 1: the machine has 2 cores, the server needs them)
 #   TOCSIN_BENCH_AUTH         Authorization header to send (default: a token the script
 #                             issues to a fresh monitor account)
@@ -24,7 +26,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 data=${TOCSIN_DATA:-$root/../shared/data}
 seconds=${TOCSIN_BENCH_SECONDS:-20}
-connections=${TOCSIN_BENCH_CONNECTIONS:-64}
+connection_counts=${TOCSIN_BENCH_CONNECTIONS:-64 128}
 threads=${TOCSIN_BENCH_THREADS:-1}
 
 if ! command -v wrk >/dev/null 2>&1; then
@@ -58,59 +60,66 @@ ratio() { python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2
 
 # Other work on the machine takes cores from the server: say how busy it was.
 echo "machine             $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
-echo "== HTTP intake: POST /api/v1/reports, ${seconds}s, $connections connections, $threads wrk thread(s)"
-export TOCSIN_DATA_DIR=$work/data
-unset TOCSIN_DATABASE_URL TOCSIN_CONFIG TOCSIN_LISTEN
-"$tocsin" init >/dev/null
-if [[ -z ${TOCSIN_BENCH_AUTH:-} ]]; then
-  "$tocsin" users add bench-relay --role monitor >/dev/null
-  TOCSIN_BENCH_AUTH="Bearer $(field "$("$tocsin" users token bench-relay --label bench --json)" token)"
-fi
-export TOCSIN_BENCH_AUTH
-"$tocsin" serve --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
-server=$!
-address=""
-for _ in $(seq 100); do
-  address=$(sed -n 's/^listening on \(http:\/\/.*\)$/\1/p' "$work/serve.out")
-  [[ -n $address ]] && break
-  sleep 0.1
-done
-[[ -n $address ]] || { echo "the server did not start:" >&2; cat "$work/serve.err" >&2; exit 2; }
-
-wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s "$here/post.lua" "$address" >"$work/wrk.out"
-kill -TERM "$server"
-wait "$server" || true
-server=""
-result=$(grep '^WRK_RESULT' "$work/wrk.out")
-get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$result"; }
-requests=$(get requests)
-elapsed=$(get seconds)
-non2xx=$(get non2xx)
-answered=$((requests - non2xx))
-per_second=$(python3 -c "print(round($answered / $elapsed))")
-counted=$("$bench" count "$work/data/tocsin.db")
-reports=$(field "$counted" reports)
-accepted=$(field "$counted" accepted_payloads)
-intact=$(field "$counted" audit_intact)
-echo "answered 2xx        $answered of $requests requests in ${elapsed}s ($(get connect)/$(get read)/$(get write)/$(get timeout) connect/read/write/timeout errors)"
-echo "throughput          $per_second durable reports/s"
-echo "latency             p50 $(get p50_ms) ms, p90 $(get p90_ms) ms, p99 $(get p99_ms) ms, max $(get max_ms) ms"
-echo "stored              $reports reports, $accepted accepted payloads, audit chain intact: $intact"
-
-# wrk stops with up to one request per connection sent but not yet answered; the server
-# finishes those, so the database may hold that many more than were answered — never fewer.
 status=0
-if ((reports < answered || reports > answered + connections)) || ((accepted != reports)) || [[ $intact != True ]]; then
-  echo "MISMATCH: $answered answered 2xx, $reports reports stored, $accepted payloads accepted" >&2
-  status=1
-else
-  echo "check               every answered report is stored ($((reports - answered)) more were in flight when wrk stopped)"
-fi
+# http_run CONNECTIONS: one HTTP run on a fresh data directory, checked and compared.
+http_run() {
+  local connections=$1 auth=${TOCSIN_BENCH_AUTH:-}
+  rm -rf "$work/data" "$work"/baseline-api.db*
+  echo "== HTTP intake: POST /api/v1/reports, ${seconds}s, $connections connections, $threads wrk thread(s)"
+  export TOCSIN_DATA_DIR=$work/data
+  unset TOCSIN_DATABASE_URL TOCSIN_CONFIG TOCSIN_LISTEN
+  "$tocsin" init >/dev/null
+  if [[ -z $auth ]]; then
+    "$tocsin" users add bench-relay --role monitor >/dev/null
+    auth="Bearer $(field "$("$tocsin" users token bench-relay --label bench --json)" token)"
+  fi
+  "$tocsin" serve --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
+  server=$!
+  address=""
+  for _ in $(seq 100); do
+    address=$(sed -n 's/^listening on \(http:\/\/.*\)$/\1/p' "$work/serve.out")
+    [[ -n $address ]] && break
+    sleep 0.1
+  done
+  [[ -n $address ]] || { echo "the server did not start:" >&2; cat "$work/serve.err" >&2; exit 2; }
 
-baseline=$("$bench" reports "$work" "$answered")
-baseline_per_second=$(field "$baseline" rows_per_second)
-echo "baseline            $(printf %.0f "$baseline_per_second") rows/s (plain batched SQLite insert of the same $answered rows)"
-echo "ratio               $(ratio "$per_second" "$baseline_per_second") of the baseline"
+  TOCSIN_BENCH_AUTH=$auth wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s "$here/post.lua" "$address" >"$work/wrk.out"
+  kill -TERM "$server"
+  wait "$server" || true
+  server=""
+  result=$(grep '^WRK_RESULT' "$work/wrk.out")
+  get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$result"; }
+  requests=$(get requests)
+  elapsed=$(get seconds)
+  non2xx=$(get non2xx)
+  answered=$((requests - non2xx))
+  per_second=$(python3 -c "print(round($answered / $elapsed))")
+  counted=$("$bench" count "$work/data/tocsin.db")
+  reports=$(field "$counted" reports)
+  accepted=$(field "$counted" accepted_payloads)
+  intact=$(field "$counted" audit_intact)
+  echo "answered 2xx        $answered of $requests requests in ${elapsed}s ($(get connect)/$(get read)/$(get write)/$(get timeout) connect/read/write/timeout errors)"
+  echo "throughput          $per_second durable reports/s"
+  echo "latency             p50 $(get p50_ms) ms, p90 $(get p90_ms) ms, p99 $(get p99_ms) ms, max $(get max_ms) ms"
+  echo "stored              $reports reports, $accepted accepted payloads, audit chain intact: $intact"
+
+  # wrk stops with up to one request per connection sent but not yet answered; the server
+  # finishes those, so the database may hold that many more than were answered — never fewer.
+  if ((reports < answered || reports > answered + connections)) || ((accepted != reports)) || [[ $intact != True ]]; then
+    echo "MISMATCH: $answered answered 2xx, $reports reports stored, $accepted payloads accepted" >&2
+    status=1
+  else
+    echo "check               every answered report is stored ($((reports - answered)) more were in flight when wrk stopped)"
+  fi
+
+  baseline=$("$bench" reports "$work" "$answered")
+  baseline_per_second=$(field "$baseline" rows_per_second)
+  echo "baseline            $(printf %.0f "$baseline_per_second") rows/s (plain batched SQLite insert of the same $answered rows)"
+  echo "ratio               $(ratio "$per_second" "$baseline_per_second") of the baseline"
+}
+for connections in $connection_counts; do
+  http_run "$connections"
+done
 
 for dataset in ucdp-ged acled; do
   case $dataset in
