@@ -8,7 +8,7 @@
 //! transaction, commits once, and only then answers each caller. Nobody is told "stored"
 //! before the commit that stores it has returned.
 //!
-//! Inside the transaction, the deliveries of the batch are stored first, with two statements
+//! Inside the transaction, the deliveries of the batch are stored first, with one statement
 //! for all of them ([`receive_together`]); then the reports without a sender, with one insert
 //! ([`accept_together`]); then the other writes one after another in arrival order. Each
 //! write gets the outcome it would have had alone in that order: a repeat delivery or a
@@ -45,6 +45,7 @@ use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::audit::AuditTail;
+use crate::checkpoint::Checkpoints;
 use crate::intake::{accept_together, receive_together, AcceptWrite, ReceiveWrite};
 use crate::{Accepted, Backend, Received, StoreError};
 
@@ -259,14 +260,18 @@ pub(crate) struct WalFile {
     path: PathBuf,
     /// The log file whose name in the folder is known to be on disk: `(device, inode)`.
     named: Mutex<Option<(u64, u64)>>,
+    /// Asked to copy the log into the database after each flush.
+    checkpoints: Checkpoints,
 }
 
 impl WalFile {
-    /// The log of the database file `database` (`database` with `-wal` appended).
-    pub(crate) fn of(database: &str) -> WalFile {
+    /// The log of the database file `database` (`database` with `-wal` appended), copied into
+    /// the database by `checkpoints` once flushed.
+    pub(crate) fn of(database: &str, checkpoints: Checkpoints) -> WalFile {
         WalFile {
             path: PathBuf::from(format!("{database}-wal")),
             named: Mutex::new(None),
+            checkpoints,
         }
     }
 }
@@ -288,6 +293,7 @@ impl Durable for WalFile {
             }
             *named = Some(identity);
         }
+        self.checkpoints.request();
         Ok(())
     }
 }

@@ -554,7 +554,7 @@ impl ReceiveWrite {
     }
 }
 
-/// Stores the deliveries of one group commit with two statements for all those that carry a
+/// Stores the deliveries of one group commit with one statement for all those that carry a
 /// delivery key (nearly all: gateway message ids, API idempotency keys), with the outcome
 /// each would have had alone, in order: the first delivery of a key held before, or repeated
 /// within the batch, is counted as a repeat of the entry held; the first of a new key is new
@@ -565,7 +565,7 @@ pub(crate) async fn receive_together(
     backend: crate::Backend,
     writes: &[&ReceiveWrite],
 ) -> Result<Vec<Received>, StoreError> {
-    // Values a row: 2 in the update, 7 in the insert; 1,000 rows stay under both limits.
+    // 7 values a row: 1,000 rows stay under both engines' parameter limits.
     const CHUNK: usize = 1_000;
     let mut results: Vec<Option<Received>> = vec![None; writes.len()];
     // The deliveries of each key, in order of arrival.
@@ -583,40 +583,15 @@ pub(crate) async fn receive_together(
             },
         }
     }
-    // Keys already held: count the repeats, answer with the entry held.
-    let mut held: HashMap<String, InboxEntry> = HashMap::new();
+    // One row per key: inserted with the first payload and how often it came, or, for a key
+    // held before, its count of deliveries raised. A held row already counted at least one
+    // delivery, so a returned count equal to this batch's is a new row.
     for chunk in keys.chunks(CHUNK) {
-        // Both engines name the columns of a bare VALUES list column1, column2, ….
-        let sql = format!(
-            "UPDATE inbox SET deliveries = inbox.deliveries + repeats.column2 \
-             FROM (VALUES {}) AS repeats WHERE inbox.delivery_key = repeats.column1 \
-             RETURNING {INBOX_COLUMNS}, delivery_key",
-            crate::values_placeholders(backend, chunk.len(), 2)
-        );
-        let mut query = sqlx::query(&sql);
-        for (key, deliveries) in chunk {
-            query = query.bind(*key).bind(deliveries.len() as i64);
-        }
-        for row in query.fetch_all(&mut **tx).await? {
-            held.insert(row.try_get("delivery_key")?, inbox_entry(&row)?);
-        }
-    }
-    let mut new = Vec::new();
-    for (key, deliveries) in &keys {
-        match held.get(*key) {
-            Some(entry) => {
-                for &index in deliveries {
-                    results[index] = Some(Received::Repeat(entry.clone()));
-                }
-            }
-            None => new.push((*key, deliveries)),
-        }
-    }
-    // New keys: one row each, holding the first payload and how often it came.
-    for chunk in new.chunks(CHUNK) {
         let sql = format!(
             "INSERT INTO inbox (received_at, channel, delivery_key, content_type, payload, state, deliveries) \
-             VALUES {} RETURNING id, delivery_key",
+             VALUES {} ON CONFLICT (delivery_key) \
+             DO UPDATE SET deliveries = inbox.deliveries + excluded.deliveries \
+             RETURNING {INBOX_COLUMNS}, delivery_key",
             crate::values_placeholders(backend, chunk.len(), 7)
         );
         let mut query = sqlx::query(&sql);
@@ -631,28 +606,29 @@ pub(crate) async fn receive_together(
                 .bind("received")
                 .bind(deliveries.len() as i64);
         }
-        let mut ids: HashMap<String, i64> = HashMap::new();
+        let mut stored: HashMap<String, InboxEntry> = HashMap::with_capacity(chunk.len());
         for row in query.fetch_all(&mut **tx).await? {
-            ids.insert(row.try_get("delivery_key")?, row.try_get("id")?);
+            stored.insert(row.try_get("delivery_key")?, inbox_entry(&row)?);
         }
         for (key, deliveries) in chunk {
-            let id = *ids.get(*key).ok_or_else(|| {
+            let entry = stored.remove(*key).ok_or_else(|| {
                 StoreError::Corrupt(format!("the inbox did not return the entry of {key:?}"))
             })?;
-            let first = writes[deliveries[0]];
+            if entry.deliveries != deliveries.len() as i64 {
+                // Held before: every delivery of the batch is a repeat of the entry held.
+                for &index in deliveries {
+                    results[index] = Some(Received::Repeat(entry.clone()));
+                }
+                continue;
+            }
+            let id = entry.id;
             results[deliveries[0]] = Some(Received::New(id));
             for (repeat, &index) in deliveries.iter().enumerate().skip(1) {
                 // Received but not yet accepted: the repeat is told to retry, as one that
                 // came a moment after the first, in its own transaction, would be.
                 results[index] = Some(Received::Repeat(InboxEntry {
-                    id,
-                    received_at: first.received_at.clone(),
-                    channel: first.channel.clone(),
-                    state: InboxState::Received,
-                    report_id: None,
-                    error_code: None,
-                    error_message: None,
                     deliveries: repeat as i64 + 1,
+                    ..entry.clone()
                 }));
             }
         }
