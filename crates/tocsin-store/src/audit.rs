@@ -4,6 +4,7 @@ use sqlx::{Any, Row, Transaction};
 use time::OffsetDateTime;
 use tocsin_domain::audit::{AuditEntry, AuditEvent, ChainBreak, ChainReport, ChainVerifier};
 
+use crate::param::{self, Param};
 use crate::{timestamp_text, Store, StoreError};
 
 /// Appends `event` inside the caller's transaction, so the entry commits with the change it
@@ -136,30 +137,88 @@ pub(crate) struct AuditTail {
     entries: Vec<AuditEntry>,
 }
 
+/// Takes the head row's lock (the row lock on PostgreSQL, the write lock on SQLite) with a
+/// write that changes nothing, and reads it.
+pub(crate) const LOCK_HEAD: &str =
+    "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash";
+
+/// Moves the head to entry `$1` with hash `$2`.
+pub(crate) const MOVE_HEAD: &str = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1";
+
+/// The values of an audit entry's row, in the order of [`insert_entries`]'s columns.
+pub(crate) const ENTRY_VALUES: usize = 9;
+
+/// Inserts the audit entries given by `values` (placeholders for [`ENTRY_VALUES`] values a row).
+pub(crate) fn insert_entries(values: &str) -> String {
+    format!(
+        "INSERT INTO audit_log (seq, at, actor, action, entity, before_state, after_state, prev_hash, hash) \
+         VALUES {values}"
+    )
+}
+
+/// The values of `entry`'s row.
+pub(crate) fn entry_params(entry: &AuditEntry) -> [Param<'_>; ENTRY_VALUES] {
+    [
+        Param::Int(Some(entry.seq)),
+        Param::Text(Some(&entry.at)),
+        Param::Text(Some(&entry.event.actor)),
+        Param::Text(Some(&entry.event.action)),
+        Param::Text(Some(&entry.event.entity)),
+        Param::Text(entry.event.before.as_deref()),
+        Param::Text(entry.event.after.as_deref()),
+        Param::Text(Some(&entry.prev_hash)),
+        Param::Text(Some(&entry.hash)),
+    ]
+}
+
 impl AuditTail {
-    /// Chains `event` after the entries before it; returns its sequence number.
+    /// Whether the head must be read before the next entry is chained.
+    pub(crate) fn needs_head(&self) -> bool {
+        self.head.is_none()
+    }
+
+    /// The head as read, locked, inside the transaction.
+    pub(crate) fn set_head(&mut self, seq: i64, hash: String) {
+        self.head = Some((seq, hash));
+    }
+
+    /// Chains `event` after the entries before it, the head being known; returns its
+    /// sequence number.
+    pub(crate) fn push(
+        &mut self,
+        event: AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        let (seq, prev_hash) = self
+            .head
+            .take()
+            .ok_or_else(|| StoreError::Corrupt("the audit head was not read".to_string()))?;
+        let entry = AuditEntry::seal(seq + 1, timestamp_text(now), event, prev_hash);
+        self.head = Some((entry.seq, entry.hash.clone()));
+        self.entries.push(entry);
+        Ok(seq + 1)
+    }
+
+    /// Chains `event` after the entries before it, reading the head first if need be;
+    /// returns its sequence number.
     pub(crate) async fn append(
         &mut self,
         tx: &mut Transaction<'_, Any>,
         event: AuditEvent,
         now: OffsetDateTime,
     ) -> Result<i64, StoreError> {
-        let (seq, prev_hash) = match self.head.take() {
-            Some(head) => head,
-            None => {
-                // A write that changes nothing, to take the head's lock (the row lock on
-                // PostgreSQL, the write lock on SQLite) before reading it.
-                let head =
-                    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
-                        .fetch_one(&mut **tx)
-                        .await?;
-                (head.try_get("seq")?, head.try_get("hash")?)
-            }
-        };
-        let entry = AuditEntry::seal(seq + 1, timestamp_text(now), event, prev_hash);
-        self.head = Some((entry.seq, entry.hash.clone()));
-        self.entries.push(entry);
-        Ok(seq + 1)
+        if self.needs_head() {
+            let head = sqlx::query(LOCK_HEAD).fetch_one(&mut **tx).await?;
+            self.set_head(head.try_get("seq")?, head.try_get("hash")?);
+        }
+        self.push(event, now)
+    }
+
+    /// The entries chained since the last call, to be inserted with the head moved to the
+    /// last of them; the head is read again for the next entry.
+    pub(crate) fn take(&mut self) -> Vec<AuditEntry> {
+        self.head = None;
+        std::mem::take(&mut self.entries)
     }
 
     /// Inserts the chained entries and moves the head past them.
@@ -168,39 +227,26 @@ impl AuditTail {
         tx: &mut Transaction<'_, Any>,
         backend: crate::Backend,
     ) -> Result<(), StoreError> {
-        const COLUMNS: usize = 9;
         // 9 values a row: well under both engines' parameter limits.
         const CHUNK: usize = 1_000;
-        let entries = std::mem::take(&mut self.entries);
+        let entries = self.take();
         for chunk in entries.chunks(CHUNK) {
-            let sql = format!(
-                "INSERT INTO audit_log (seq, at, actor, action, entity, before_state, after_state, prev_hash, hash) \
-                 VALUES {}",
-                crate::values_placeholders(backend, chunk.len(), COLUMNS)
-            );
-            let mut query = sqlx::query(&sql);
-            for entry in chunk {
-                query = query
-                    .bind(entry.seq)
-                    .bind(entry.at.as_str())
-                    .bind(entry.event.actor.as_str())
-                    .bind(entry.event.action.as_str())
-                    .bind(entry.event.entity.as_str())
-                    .bind(entry.event.before.as_deref())
-                    .bind(entry.event.after.as_deref())
-                    .bind(entry.prev_hash.as_str())
-                    .bind(entry.hash.as_str());
-            }
-            query.execute(&mut **tx).await?;
+            let sql = insert_entries(&crate::values_placeholders(
+                backend,
+                chunk.len(),
+                ENTRY_VALUES,
+            ));
+            param::bind(sqlx::query(&sql), chunk.iter().flat_map(entry_params))
+                .execute(&mut **tx)
+                .await?;
         }
         if let Some(last) = entries.last() {
-            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            sqlx::query(MOVE_HEAD)
                 .bind(last.seq)
                 .bind(&last.hash)
                 .execute(&mut **tx)
                 .await?;
         }
-        self.head = None;
         Ok(())
     }
 }

@@ -27,6 +27,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+    /// An error of the intake writer's own SQLite connection (see `embedded`).
+    #[error("database error: {0}")]
+    Embedded(#[from] rusqlite::Error),
 }
 
 impl StoreError {

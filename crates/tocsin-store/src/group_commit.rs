@@ -32,10 +32,14 @@
 //! writer refuses all later writes: what the disk did with the pages of a failed flush is
 //! unknown. PostgreSQL commits durably inside the commit, and its callers are answered then.
 //!
-//! The writer runs on a thread of its own, with a single-threaded runtime: each statement is a
-//! round trip to the database connection's thread, and a writer task on the server's shared
-//! runtime waited behind the requests queued there at every one of them (a batch took twice
-//! as long under load).
+//! The writer runs on a thread of its own, with a single-threaded runtime: each sqlx statement
+//! is a round trip to the database connection's thread, and a writer task on the server's
+//! shared runtime waited behind the requests queued there at every one of them (a batch took
+//! twice as long under load). On a SQLite file the writer avoids those round trips for the
+//! deliveries and the reports without a sender, nearly all of intake: it stores them through a
+//! connection it calls directly ([`EmbeddedWriter`]), commits, and then runs the batch's other
+//! writes, if any, through sqlx in a transaction of their own. Every caller of the batch is
+//! still answered only after the flush that follows both commits.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -46,6 +50,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::audit::AuditTail;
 use crate::checkpoint::Checkpoints;
+use crate::embedded::EmbeddedWriter;
 use crate::intake::{accept_together, receive_together, AcceptWrite, ReceiveWrite};
 use crate::{Accepted, Backend, Received, StoreError};
 
@@ -67,6 +72,10 @@ pub(crate) struct Batch {
 }
 
 impl Batch {
+    pub(crate) fn backend(&self) -> Backend {
+        self.backend
+    }
+
     fn new(backend: Backend) -> Batch {
         Batch {
             backend,
@@ -186,6 +195,7 @@ impl GroupCommit {
         pool: AnyPool,
         backend: Backend,
         durable: Option<Arc<dyn Durable>>,
+        embedded: Option<EmbeddedWriter>,
     ) -> GroupCommit {
         let (queue, receiver) = mpsc::channel(QUEUE);
         let answers = match durable {
@@ -201,7 +211,10 @@ impl GroupCommit {
             }
             None => Answers::AtCommit,
         };
-        crate::dedicated::spawn("tocsin-writer", writer(pool, backend, answers, receiver));
+        crate::dedicated::spawn(
+            "tocsin-writer",
+            writer(pool, backend, answers, receiver, embedded),
+        );
         GroupCommit { queue }
     }
 
@@ -392,6 +405,7 @@ async fn writer(
     backend: Backend,
     answers: Answers,
     mut receiver: mpsc::Receiver<Job>,
+    mut embedded: Option<EmbeddedWriter>,
 ) {
     let mut jobs: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut jobs, MAX_BATCH).await > 0 {
@@ -419,47 +433,124 @@ async fn writer(
             continue;
         }
         let started = std::time::Instant::now();
-        let outcome = run_together(&pool, backend, &receives, &accepts, &mut others).await;
+        let mut batch: Vec<Answer> =
+            Vec::with_capacity(receives.len() + accepts.len() + others.len());
+        let (receive_count, accept_count, other_count) =
+            (receives.len(), accepts.len(), others.len());
+        match embedded.as_mut() {
+            // Deliveries and reports without a sender on the writer's own connection, then
+            // the other writes (if any) through sqlx, in a transaction of their own.
+            Some(embedded) => {
+                embedded_intake(embedded, receives, accepts, &mut batch);
+                if !others.is_empty() {
+                    match run_together(&pool, backend, &[], &[], &mut others).await {
+                        Ok(_) => answer_others(others, &mut batch),
+                        Err(error) => {
+                            tracing::warn!(%error, writes = other_count, "a group commit failed; running its writes one by one");
+                            run_others_alone(&pool, backend, others, &mut batch).await;
+                        }
+                    }
+                }
+            }
+            None => match run_together(&pool, backend, &receives, &accepts, &mut others).await {
+                Ok((received, accepted)) => {
+                    for ((_, reply), received) in receives.into_iter().zip(received) {
+                        batch.push(answer_with(reply, Ok(received)));
+                    }
+                    for ((_, reply), accepted) in accepts.into_iter().zip(accepted) {
+                        batch.push(answer_with(reply, Ok(accepted)));
+                    }
+                    answer_others(others, &mut batch);
+                }
+                Err(error) => {
+                    let writes = receive_count + accept_count + other_count;
+                    tracing::warn!(%error, writes, "a group commit failed; running its writes one by one");
+                    for (write, reply) in receives {
+                        let outcome = receive_alone(&pool, backend, &write).await;
+                        batch.push(answer_with(reply, outcome));
+                    }
+                    for (write, reply) in accepts {
+                        let outcome = accept_alone(&pool, backend, &write).await;
+                        batch.push(answer_with(reply, outcome));
+                    }
+                    run_others_alone(&pool, backend, others, &mut batch).await;
+                }
+            },
+        }
         tracing::debug!(
-            receives = receives.len(),
-            accepts = accepts.len(),
-            others = others.len(),
+            receives = receive_count,
+            accepts = accept_count,
+            others = other_count,
             micros = started.elapsed().as_micros() as u64,
             "group commit"
         );
-        let mut batch: Vec<Answer> =
-            Vec::with_capacity(receives.len() + accepts.len() + others.len());
-        match outcome {
-            Ok((received, accepted)) => {
-                for ((_, reply), received) in receives.into_iter().zip(received) {
-                    batch.push(answer_with(reply, Ok(received)));
-                }
-                for ((_, reply), accepted) in accepts.into_iter().zip(accepted) {
-                    batch.push(answer_with(reply, Ok(accepted)));
-                }
-                for pending in others {
-                    batch.push(Box::new(move |failure| pending.answer(failure)));
-                }
-            }
-            Err(error) => {
-                let writes = receives.len() + accepts.len() + others.len();
-                tracing::warn!(%error, writes, "a group commit failed; running its writes one by one");
-                for (write, reply) in receives {
-                    let outcome = receive_alone(&pool, backend, &write).await;
-                    batch.push(answer_with(reply, outcome));
-                }
-                for (write, reply) in accepts {
-                    let outcome = accept_alone(&pool, backend, &write).await;
-                    batch.push(answer_with(reply, outcome));
-                }
-                for mut pending in others {
-                    let error = run_alone(&pool, backend, pending.as_mut()).await.err();
-                    batch.push(Box::new(move |failure| pending.answer(failure.or(error))));
-                }
-            }
-        }
         answers.deliver(batch);
     }
+}
+
+/// The other writes of a batch that committed: each is answered with its own outcome.
+fn answer_others(others: Vec<Box<dyn Queued>>, batch: &mut Vec<Answer>) {
+    for pending in others {
+        batch.push(Box::new(move |failure| pending.answer(failure)));
+    }
+}
+
+/// The other writes of a batch that failed, each run again in a transaction of its own.
+async fn run_others_alone(
+    pool: &AnyPool,
+    backend: Backend,
+    others: Vec<Box<dyn Queued>>,
+    batch: &mut Vec<Answer>,
+) {
+    for mut pending in others {
+        let error = run_alone(pool, backend, pending.as_mut()).await.err();
+        batch.push(Box::new(move |failure| pending.answer(failure.or(error))));
+    }
+}
+
+/// Stores a batch's deliveries and reports without a sender on the writer's own SQLite
+/// connection, together, or each on its own if the batch fails.
+fn embedded_intake(
+    embedded: &mut EmbeddedWriter,
+    receives: Vec<(Box<ReceiveWrite>, ReceiveReply)>,
+    accepts: Vec<(Box<AcceptWrite>, AcceptReply)>,
+    batch: &mut Vec<Answer>,
+) {
+    if receives.is_empty() && accepts.is_empty() {
+        return;
+    }
+    let deliveries: Vec<&ReceiveWrite> = receives.iter().map(|(write, _)| &**write).collect();
+    let reports: Vec<&AcceptWrite> = accepts.iter().map(|(write, _)| &**write).collect();
+    match embedded.write(&deliveries, &reports) {
+        Ok((received, accepted)) => {
+            for ((_, reply), received) in receives.into_iter().zip(received) {
+                batch.push(answer_with(reply, Ok(received)));
+            }
+            for ((_, reply), accepted) in accepts.into_iter().zip(accepted) {
+                batch.push(answer_with(reply, Ok(accepted)));
+            }
+        }
+        Err(error) => {
+            let writes = receives.len() + accepts.len();
+            tracing::warn!(%error, writes, "a group commit failed; running its writes one by one");
+            for (write, reply) in receives {
+                let outcome = embedded
+                    .write(&[&*write], &[])
+                    .and_then(|(mut received, _)| received.pop().ok_or_else(not_stored));
+                batch.push(answer_with(reply, outcome));
+            }
+            for (write, reply) in accepts {
+                let outcome = embedded
+                    .write(&[], &[&*write])
+                    .and_then(|(_, mut accepted)| accepted.pop().ok_or_else(not_stored));
+                batch.push(answer_with(reply, outcome));
+            }
+        }
+    }
+}
+
+fn not_stored() -> StoreError {
+    StoreError::Corrupt("a write was not stored".to_string())
 }
 
 /// Runs a whole batch in one transaction, in the order the module comment describes.
@@ -576,10 +667,14 @@ mod tests {
             release: Mutex::new(released),
             fail: AtomicBool::new(false),
         });
+        // The writer's own connection, as `Store::open` gives it one for a file.
+        let embedded =
+            EmbeddedWriter::open(&dir.path().join("t.db").display().to_string()).unwrap();
         let writer = GroupCommit::start(
             store.write_pool.clone(),
             Backend::Sqlite,
             Some(gate.clone()),
+            Some(embedded),
         );
         let vault = Vault::from_hex(&"5a".repeat(32)).unwrap();
         let now = time::macros::datetime!(2026-11-22 12:00 UTC);

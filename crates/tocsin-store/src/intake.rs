@@ -23,6 +23,7 @@ use tocsin_domain::{Channel, Contact, Credibility, SituationId, SourceId, Tlp, V
 use futures_util::future::BoxFuture;
 
 use crate::group_commit::{Batch, Write};
+use crate::param::{self, Param};
 use crate::{audit, timestamp_text, Store, StoreError, Vault};
 
 /// SQLite's page cache for a dataset import's connection, in KiB, and the default it returns to.
@@ -52,7 +53,7 @@ pub enum InboxState {
 }
 
 impl InboxState {
-    fn parse(text: &str) -> Result<InboxState, StoreError> {
+    pub(crate) fn parse(text: &str) -> Result<InboxState, StoreError> {
         match text {
             "received" => Ok(InboxState::Received),
             "accepted" => Ok(InboxState::Accepted),
@@ -530,36 +531,134 @@ impl ReceiveWrite {
         }
     }
 
-    /// Stores one delivery on its own: inserted, or counted as a repeat of the one held.
-    async fn run_alone(&self, tx: &mut Transaction<'static, Any>) -> Result<Received, StoreError> {
-        let row = sqlx::query(&format!(
-            "INSERT INTO inbox (received_at, channel, delivery_key, content_type, payload, state) \
-             VALUES ($1, $2, $3, $4, $5, 'received') \
-             ON CONFLICT (delivery_key) DO UPDATE SET deliveries = inbox.deliveries + 1 \
-             RETURNING {INBOX_COLUMNS}"
-        ))
-        .bind(self.received_at.as_str())
-        .bind(self.channel.as_str())
-        .bind(self.delivery_key.as_deref())
-        .bind(self.content_type.as_str())
-        .bind(self.sealed.as_slice())
-        .fetch_one(&mut **tx)
-        .await?;
-        let entry = inbox_entry(&row)?;
-        Ok(if entry.deliveries == 1 {
-            Received::New(entry.id)
-        } else {
-            Received::Repeat(entry)
-        })
+    /// The values of the inbox row stored for this delivery: `key` is its delivery key, and
+    /// `deliveries` how often it came in this batch.
+    fn params<'a>(&'a self, key: Option<&'a str>, deliveries: usize) -> [Param<'a>; INBOX_VALUES] {
+        [
+            Param::Text(Some(&self.received_at)),
+            Param::Text(Some(&self.channel)),
+            Param::Text(key),
+            Param::Text(Some(&self.content_type)),
+            Param::Blob(&self.sealed),
+            Param::Text(Some("received")),
+            Param::Int(Some(deliveries as i64)),
+        ]
     }
 }
 
-/// Stores the deliveries of one group commit with one statement for all those that carry a
-/// delivery key (nearly all: gateway message ids, API idempotency keys), with the outcome
-/// each would have had alone, in order: the first delivery of a key held before, or repeated
-/// within the batch, is counted as a repeat of the entry held; the first of a new key is new
-/// and the ones after it in the batch are its repeats. Deliveries without a key are stored
-/// one by one.
+/// The values of an inbox row, in the order of [`inbox_upsert`]'s columns.
+pub(crate) const INBOX_VALUES: usize = 7;
+
+/// Stores inbox rows given by `values` (placeholders for [`INBOX_VALUES`] values a row), or for
+/// a delivery key held before raises its count of deliveries, returning every row's entry and
+/// key.
+pub(crate) fn inbox_upsert(values: &str) -> String {
+    format!(
+        "INSERT INTO inbox (received_at, channel, delivery_key, content_type, payload, state, deliveries) \
+         VALUES {values} ON CONFLICT (delivery_key) \
+         DO UPDATE SET deliveries = inbox.deliveries + excluded.deliveries \
+         RETURNING {INBOX_COLUMNS}, delivery_key"
+    )
+}
+
+/// The deliveries of one group commit and the outcome each would have had alone, in order:
+/// the first delivery of a key held before, or repeated within the batch, is counted as a
+/// repeat of the entry held; the first of a new key is new and the ones after it in the batch
+/// are its repeats. Nearly every delivery carries a key (gateway message ids, API idempotency
+/// keys): each key is stored as one row, with the first payload and how often it came.
+/// Deliveries without a key are stored one by one. Both of the intake writer's drivers store
+/// what it lists and hand back what the database returned.
+pub(crate) struct ReceivePlan<'w> {
+    writes: &'w [&'w ReceiveWrite],
+    results: Vec<Option<Received>>,
+    /// Deliveries without a key.
+    pub(crate) alone: Vec<usize>,
+    /// The deliveries of each key, in order of arrival.
+    pub(crate) keys: Vec<(&'w str, Vec<usize>)>,
+}
+
+impl<'w> ReceivePlan<'w> {
+    pub(crate) fn new(writes: &'w [&'w ReceiveWrite]) -> ReceivePlan<'w> {
+        let mut alone = Vec::new();
+        let mut keys: Vec<(&str, Vec<usize>)> = Vec::new();
+        let mut key_index: HashMap<&str, usize> = HashMap::new();
+        for (index, write) in writes.iter().enumerate() {
+            match write.delivery_key.as_deref() {
+                None => alone.push(index),
+                Some(key) => match key_index.get(key) {
+                    Some(&group) => keys[group].1.push(index),
+                    None => {
+                        key_index.insert(key, keys.len());
+                        keys.push((key, vec![index]));
+                    }
+                },
+            }
+        }
+        ReceivePlan {
+            writes,
+            results: vec![None; writes.len()],
+            alone,
+            keys,
+        }
+    }
+
+    /// The values of the row stored for delivery `index`, which has no key.
+    pub(crate) fn alone_params(&self, index: usize) -> [Param<'w>; INBOX_VALUES] {
+        self.writes[index].params(None, 1)
+    }
+
+    /// The values of the row stored for the deliveries of `key`.
+    pub(crate) fn key_params(
+        &self,
+        key: &'w str,
+        deliveries: &[usize],
+    ) -> [Param<'w>; INBOX_VALUES] {
+        self.writes[deliveries[0]].params(Some(key), deliveries.len())
+    }
+
+    /// Delivery `index`, without a key, was stored as `entry`.
+    pub(crate) fn settle_alone(&mut self, index: usize, entry: InboxEntry) {
+        self.results[index] = Some(if entry.deliveries == 1 {
+            Received::New(entry.id)
+        } else {
+            Received::Repeat(entry)
+        });
+    }
+
+    /// The row of a key delivered as `deliveries` came back as `entry`. A held row has already
+    /// counted at least one delivery, so a count equal to this batch's is a new row.
+    pub(crate) fn settle_key(&mut self, deliveries: &[usize], entry: InboxEntry) {
+        if entry.deliveries != deliveries.len() as i64 {
+            // Held before: every delivery of the batch is a repeat of the entry held.
+            for &index in deliveries {
+                self.results[index] = Some(Received::Repeat(entry.clone()));
+            }
+            return;
+        }
+        self.results[deliveries[0]] = Some(Received::New(entry.id));
+        for (repeat, &index) in deliveries.iter().enumerate().skip(1) {
+            // Received but not yet accepted: the repeat is told to retry, as one that came a
+            // moment after the first, in its own transaction, would be.
+            self.results[index] = Some(Received::Repeat(InboxEntry {
+                deliveries: repeat as i64 + 1,
+                ..entry.clone()
+            }));
+        }
+    }
+
+    /// Every delivery's outcome, in order.
+    pub(crate) fn finish(self) -> Result<Vec<Received>, StoreError> {
+        self.results
+            .into_iter()
+            .map(|result| {
+                result.ok_or_else(|| StoreError::Corrupt("a delivery was not stored".to_string()))
+            })
+            .collect()
+    }
+}
+
+/// Stores the deliveries of one group commit (see [`ReceivePlan`]) with one statement for all
+/// those that carry a delivery key.
 pub(crate) async fn receive_together(
     tx: &mut Transaction<'static, Any>,
     backend: crate::Backend,
@@ -567,78 +666,39 @@ pub(crate) async fn receive_together(
 ) -> Result<Vec<Received>, StoreError> {
     // 7 values a row: 1,000 rows stay under both engines' parameter limits.
     const CHUNK: usize = 1_000;
-    let mut results: Vec<Option<Received>> = vec![None; writes.len()];
-    // The deliveries of each key, in order of arrival.
-    let mut keys: Vec<(&str, Vec<usize>)> = Vec::new();
-    let mut key_index: HashMap<&str, usize> = HashMap::new();
-    for (index, write) in writes.iter().enumerate() {
-        match write.delivery_key.as_deref() {
-            None => results[index] = Some(write.run_alone(tx).await?),
-            Some(key) => match key_index.get(key) {
-                Some(&group) => keys[group].1.push(index),
-                None => {
-                    key_index.insert(key, keys.len());
-                    keys.push((key, vec![index]));
-                }
-            },
-        }
+    let mut plan = ReceivePlan::new(writes);
+    for index in std::mem::take(&mut plan.alone) {
+        let sql = inbox_upsert(&crate::values_placeholders(backend, 1, INBOX_VALUES));
+        let row = param::bind(sqlx::query(&sql), plan.alone_params(index))
+            .fetch_one(&mut **tx)
+            .await?;
+        plan.settle_alone(index, inbox_entry(&row)?);
     }
-    // One row per key: inserted with the first payload and how often it came, or, for a key
-    // held before, its count of deliveries raised. A held row already counted at least one
-    // delivery, so a returned count equal to this batch's is a new row.
+    let keys = std::mem::take(&mut plan.keys);
     for chunk in keys.chunks(CHUNK) {
-        let sql = format!(
-            "INSERT INTO inbox (received_at, channel, delivery_key, content_type, payload, state, deliveries) \
-             VALUES {} ON CONFLICT (delivery_key) \
-             DO UPDATE SET deliveries = inbox.deliveries + excluded.deliveries \
-             RETURNING {INBOX_COLUMNS}, delivery_key",
-            crate::values_placeholders(backend, chunk.len(), 7)
-        );
-        let mut query = sqlx::query(&sql);
-        for (key, deliveries) in chunk {
-            let first = writes[deliveries[0]];
-            query = query
-                .bind(first.received_at.as_str())
-                .bind(first.channel.as_str())
-                .bind(*key)
-                .bind(first.content_type.as_str())
-                .bind(first.sealed.as_slice())
-                .bind("received")
-                .bind(deliveries.len() as i64);
-        }
+        let sql = inbox_upsert(&crate::values_placeholders(
+            backend,
+            chunk.len(),
+            INBOX_VALUES,
+        ));
+        let params = chunk
+            .iter()
+            .flat_map(|(key, deliveries)| plan.key_params(key, deliveries));
+        let rows = param::bind(sqlx::query(&sql), params)
+            .fetch_all(&mut **tx)
+            .await?;
         let mut stored: HashMap<String, InboxEntry> = HashMap::with_capacity(chunk.len());
-        for row in query.fetch_all(&mut **tx).await? {
+        for row in rows {
             stored.insert(row.try_get("delivery_key")?, inbox_entry(&row)?);
         }
         for (key, deliveries) in chunk {
             let entry = stored.remove(*key).ok_or_else(|| {
                 StoreError::Corrupt(format!("the inbox did not return the entry of {key:?}"))
             })?;
-            if entry.deliveries != deliveries.len() as i64 {
-                // Held before: every delivery of the batch is a repeat of the entry held.
-                for &index in deliveries {
-                    results[index] = Some(Received::Repeat(entry.clone()));
-                }
-                continue;
-            }
-            let id = entry.id;
-            results[deliveries[0]] = Some(Received::New(id));
-            for (repeat, &index) in deliveries.iter().enumerate().skip(1) {
-                // Received but not yet accepted: the repeat is told to retry, as one that
-                // came a moment after the first, in its own transaction, would be.
-                results[index] = Some(Received::Repeat(InboxEntry {
-                    deliveries: repeat as i64 + 1,
-                    ..entry.clone()
-                }));
-            }
+            plan.settle_key(deliveries, entry);
         }
     }
-    results
-        .into_iter()
-        .map(|result| {
-            result.ok_or_else(|| StoreError::Corrupt("a delivery was not stored".to_string()))
-        })
-        .collect()
+    plan.finish()
 }
 
 /// Same sender, same words, same place, same day: one report however often it is delivered.
@@ -719,42 +779,30 @@ impl Write for AcceptWrite {
             if let Some(situation) = &report.place.situation {
                 crate::situations::ensure_country(tx, situation).await?;
             }
-            let inserted = sqlx::query(
-                "INSERT INTO reports (source_id, channel, text, place_name, latitude, longitude, situation_id, \
-                 place_state, observed_at, received_at, language, credibility, tlp, verification, fingerprint, \
-                 external_ref, details_json) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
-                 ON CONFLICT DO NOTHING RETURNING id",
-            )
-            .bind(source_id.as_ref().map(SourceId::as_str))
-            .bind(channel_name(report.channel))
-            .bind(report.text.as_str())
-            .bind(report.place.name.as_deref())
-            .bind(report.place.point.map(|p| p.0))
-            .bind(report.place.point.map(|p| p.1))
-            .bind(report.place.situation.as_ref().map(SituationId::as_str))
-            .bind(report.place.state)
-            .bind(report.observed_at.map(timestamp_text))
-            .bind(received_at.as_str())
-            .bind(report.language.as_deref())
-            .bind(i64::from(report.credibility.number()))
-            .bind(report.tlp.as_str())
-            .bind(VerificationState::Triage.as_str())
-            .bind(fingerprint.as_str())
-            .bind(report.external_ref.as_deref())
-            .bind(report.details_json.as_deref())
-            .fetch_optional(&mut **tx)
-            .await?;
+            let observed_at = report.observed_at.map(timestamp_text);
+            let sql = report_insert(&crate::values_placeholders(
+                batch.backend(),
+                1,
+                REPORT_VALUES,
+            ));
+            let params = report_params(
+                source_id.as_ref().map(SourceId::as_str),
+                report,
+                observed_at.as_deref(),
+                &received_at,
+                &fingerprint,
+            );
+            let inserted = param::bind(sqlx::query(&sql), params)
+                .fetch_optional(&mut **tx)
+                .await?;
             let (report_id, duplicate) = match inserted {
                 Some(row) => (row.try_get::<i64, _>("id")?, false),
                 None => {
-                    let row = sqlx::query(
-                        "SELECT id FROM reports WHERE fingerprint = $1 OR external_ref = $2",
-                    )
-                    .bind(fingerprint.as_str())
-                    .bind(report.external_ref.as_deref())
-                    .fetch_one(&mut **tx)
-                    .await?;
+                    let row = sqlx::query(HELD_REPORT)
+                        .bind(fingerprint.as_str())
+                        .bind(report.external_ref.as_deref())
+                        .fetch_one(&mut **tx)
+                        .await?;
                     (row.try_get::<i64, _>("id")?, true)
                 }
             };
@@ -781,13 +829,193 @@ impl Write for AcceptWrite {
     }
 }
 
-/// The columns of a report row, in the order [`accept_together`] binds them.
-const REPORT_COLUMNS: usize = 17;
+/// The values of a report row, in the order of [`report_insert`]'s columns.
+pub(crate) const REPORT_VALUES: usize = 17;
 
-/// Stores the reports of one group commit that have no sender (API submissions, partner
-/// systems) with one insert, with the outcome each would have had alone, in order: a report
-/// whose fingerprint or dataset reference matches one held before, or one earlier in the
-/// batch, is a duplicate of that one. Audit entries are chained in the order of the batch.
+/// Inserts report rows given by `values` (placeholders for [`REPORT_VALUES`] values a row),
+/// leaving out any whose fingerprint or dataset reference is held, and returns the id and
+/// fingerprint of each one inserted.
+pub(crate) fn report_insert(values: &str) -> String {
+    format!(
+        "INSERT INTO reports (source_id, channel, text, place_name, latitude, longitude, situation_id, \
+         place_state, observed_at, received_at, language, credibility, tlp, verification, fingerprint, \
+         external_ref, details_json) VALUES {values} ON CONFLICT DO NOTHING RETURNING id, fingerprint"
+    )
+}
+
+/// The report already held with a fingerprint (`$1`) or dataset reference (`$2`).
+pub(crate) const HELD_REPORT: &str =
+    "SELECT id FROM reports WHERE fingerprint = $1 OR external_ref = $2";
+
+/// The values of a new report's row.
+fn report_params<'a>(
+    source_id: Option<&'a str>,
+    report: &'a NewReport,
+    observed_at: Option<&'a str>,
+    received_at: &'a str,
+    fingerprint: &'a str,
+) -> [Param<'a>; REPORT_VALUES] {
+    [
+        Param::Text(source_id),
+        Param::Text(Some(channel_name(report.channel))),
+        Param::Text(Some(&report.text)),
+        Param::Text(report.place.name.as_deref()),
+        Param::Real(report.place.point.map(|p| p.0)),
+        Param::Real(report.place.point.map(|p| p.1)),
+        Param::Text(report.place.situation.as_ref().map(SituationId::as_str)),
+        Param::Text(Some(report.place.state)),
+        Param::Text(observed_at),
+        Param::Text(Some(received_at)),
+        Param::Text(report.language.as_deref()),
+        Param::Int(Some(i64::from(report.credibility.number()))),
+        Param::Text(Some(report.tlp.as_str())),
+        Param::Text(Some(VerificationState::Triage.as_str())),
+        Param::Text(Some(fingerprint)),
+        Param::Text(report.external_ref.as_deref()),
+        Param::Text(report.details_json.as_deref()),
+    ]
+}
+
+/// A report of a group commit, ready to be stored.
+pub(crate) struct AcceptRow<'w> {
+    write: &'w AcceptWrite,
+    received_at: String,
+    observed_at: Option<String>,
+    fingerprint: String,
+    /// The earlier report of the batch this one repeats.
+    repeats: Option<usize>,
+}
+
+impl AcceptRow<'_> {
+    pub(crate) fn params(&self) -> [Param<'_>; REPORT_VALUES] {
+        report_params(
+            None,
+            &self.write.report,
+            self.observed_at.as_deref(),
+            &self.received_at,
+            &self.fingerprint,
+        )
+    }
+
+    pub(crate) fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// The values of [`HELD_REPORT`] for this report.
+    pub(crate) fn held_params(&self) -> [Param<'_>; 2] {
+        [
+            Param::Text(Some(&self.fingerprint)),
+            Param::Text(self.write.report.external_ref.as_deref()),
+        ]
+    }
+}
+
+/// The reports without a sender of one group commit (API submissions, partner systems), with
+/// the outcome each would have had alone, in order: a report whose fingerprint or dataset
+/// reference matches one held before, or one earlier in the batch, is a duplicate of that one.
+/// Both of the intake writer's drivers store the first of each, look up the ones held before,
+/// and hand back the ids for [`AcceptPlan::resolve`].
+pub(crate) struct AcceptPlan<'w> {
+    rows: Vec<AcceptRow<'w>>,
+}
+
+/// What a group commit's reports leave to be written before it commits.
+pub(crate) struct Resolved {
+    pub(crate) accepted: Vec<Accepted>,
+    /// Inbox entries accepted as reports: `(inbox id, report id)`.
+    pub(crate) links: Vec<(i64, i64)>,
+    /// The receipts to append to the audit log, in the order of the batch.
+    pub(crate) receipts: Vec<(AuditEvent, OffsetDateTime)>,
+}
+
+impl<'w> AcceptPlan<'w> {
+    pub(crate) fn new(writes: &[&'w AcceptWrite]) -> AcceptPlan<'w> {
+        let mut rows: Vec<AcceptRow> = Vec::with_capacity(writes.len());
+        let mut by_fingerprint: HashMap<String, usize> = HashMap::new();
+        let mut by_reference: HashMap<&str, usize> = HashMap::new();
+        for (index, write) in writes.iter().enumerate() {
+            let received_at = timestamp_text(write.now);
+            let fingerprint = report_fingerprint(&write.vault, None, &write.report, &received_at);
+            let reference = write.report.external_ref.as_deref();
+            let repeats = by_fingerprint
+                .get(&fingerprint)
+                .or_else(|| reference.and_then(|r| by_reference.get(r)))
+                .copied();
+            if repeats.is_none() {
+                by_fingerprint.insert(fingerprint.clone(), index);
+                if let Some(reference) = reference {
+                    by_reference.insert(reference, index);
+                }
+            }
+            rows.push(AcceptRow {
+                write,
+                received_at,
+                observed_at: write.report.observed_at.map(timestamp_text),
+                fingerprint,
+                repeats,
+            });
+        }
+        AcceptPlan { rows }
+    }
+
+    /// The situations the reports to store name, each once.
+    pub(crate) fn situations(&self) -> Vec<&'w SituationId> {
+        let mut situations: Vec<&SituationId> = self
+            .firsts()
+            .filter_map(|row| row.write.report.place.situation.as_ref())
+            .collect();
+        situations.sort();
+        situations.dedup();
+        situations
+    }
+
+    /// The first report of each fingerprint or reference: the rows to insert.
+    pub(crate) fn firsts(&self) -> impl Iterator<Item = &AcceptRow<'w>> {
+        self.rows.iter().filter(|row| row.repeats.is_none())
+    }
+
+    /// Each report's outcome, given `stored`: for the fingerprint of every first report, the
+    /// id of its row and whether this batch inserted it (or found it held).
+    pub(crate) fn resolve(
+        &self,
+        stored: &HashMap<String, (i64, bool)>,
+    ) -> Result<Resolved, StoreError> {
+        let mut resolved = Resolved {
+            accepted: Vec::with_capacity(self.rows.len()),
+            links: Vec::new(),
+            receipts: Vec::new(),
+        };
+        for row in &self.rows {
+            let (report_id, duplicate) = match row.repeats {
+                Some(first) => (resolved.accepted[first].report_id, true),
+                None => {
+                    let &(id, inserted) = stored.get(&row.fingerprint).ok_or_else(|| {
+                        StoreError::Corrupt("a report was not stored".to_string())
+                    })?;
+                    (id, !inserted)
+                }
+            };
+            if let Some(inbox_id) = row.write.inbox_id {
+                resolved.links.push((inbox_id, report_id));
+            }
+            if !duplicate {
+                resolved.receipts.push((
+                    receipt_event(&row.write.report, None, report_id),
+                    row.write.now,
+                ));
+            }
+            resolved.accepted.push(Accepted {
+                report_id,
+                source_id: None,
+                duplicate,
+            });
+        }
+        Ok(resolved)
+    }
+}
+
+/// Stores the reports without a sender of one group commit (see [`AcceptPlan`]) with one
+/// insert. Audit entries are chained in the order of the batch.
 pub(crate) async fn accept_together(
     tx: &mut Transaction<'static, Any>,
     backend: crate::Backend,
@@ -796,120 +1024,43 @@ pub(crate) async fn accept_together(
 ) -> Result<Vec<Accepted>, StoreError> {
     // 17 values a row: 1,000 rows stay under both engines' parameter limits.
     const CHUNK: usize = 1_000;
-    struct Row<'w> {
-        write: &'w AcceptWrite,
-        received_at: String,
-        fingerprint: String,
-        /// The earlier report of the batch this one repeats.
-        repeats: Option<usize>,
-    }
-    let mut rows: Vec<Row> = Vec::with_capacity(writes.len());
-    let mut by_fingerprint: HashMap<String, usize> = HashMap::new();
-    let mut by_reference: HashMap<&str, usize> = HashMap::new();
-    for (index, write) in writes.iter().enumerate() {
-        let received_at = timestamp_text(write.now);
-        let fingerprint = report_fingerprint(&write.vault, None, &write.report, &received_at);
-        let reference = write.report.external_ref.as_deref();
-        let repeats = by_fingerprint
-            .get(&fingerprint)
-            .or_else(|| reference.and_then(|r| by_reference.get(r)))
-            .copied();
-        if repeats.is_none() {
-            by_fingerprint.insert(fingerprint.clone(), index);
-            if let Some(reference) = reference {
-                by_reference.insert(reference, index);
-            }
-        }
-        rows.push(Row {
-            write,
-            received_at,
-            fingerprint,
-            repeats,
-        });
-    }
-    let mut situations: Vec<&SituationId> = rows
-        .iter()
-        .filter(|row| row.repeats.is_none())
-        .filter_map(|row| row.write.report.place.situation.as_ref())
-        .collect();
-    situations.sort();
-    situations.dedup();
-    for situation in situations {
+    let plan = AcceptPlan::new(writes);
+    for situation in plan.situations() {
         crate::situations::ensure_country(tx, situation).await?;
     }
-    // The first of each: inserted unless held before.
-    let firsts: Vec<&Row> = rows.iter().filter(|row| row.repeats.is_none()).collect();
-    let mut inserted: HashMap<String, i64> = HashMap::new();
+    let firsts: Vec<&AcceptRow> = plan.firsts().collect();
+    let mut stored: HashMap<String, (i64, bool)> = HashMap::with_capacity(firsts.len());
     for chunk in firsts.chunks(CHUNK) {
-        let sql = format!(
-            "INSERT INTO reports (source_id, channel, text, place_name, latitude, longitude, situation_id, \
-             place_state, observed_at, received_at, language, credibility, tlp, verification, fingerprint, \
-             external_ref, details_json) VALUES {} ON CONFLICT DO NOTHING RETURNING id, fingerprint",
-            crate::values_placeholders(backend, chunk.len(), REPORT_COLUMNS)
-        );
-        let mut query = sqlx::query(&sql);
-        for row in chunk {
-            let report = &row.write.report;
-            query = query
-                .bind(None::<String>)
-                .bind(channel_name(report.channel))
-                .bind(report.text.as_str())
-                .bind(report.place.name.as_deref())
-                .bind(report.place.point.map(|p| p.0))
-                .bind(report.place.point.map(|p| p.1))
-                .bind(report.place.situation.as_ref().map(SituationId::as_str))
-                .bind(report.place.state)
-                .bind(report.observed_at.map(timestamp_text))
-                .bind(row.received_at.as_str())
-                .bind(report.language.as_deref())
-                .bind(i64::from(report.credibility.number()))
-                .bind(report.tlp.as_str())
-                .bind(VerificationState::Triage.as_str())
-                .bind(row.fingerprint.as_str())
-                .bind(report.external_ref.as_deref())
-                .bind(report.details_json.as_deref());
-        }
-        for returned in query.fetch_all(&mut **tx).await? {
-            inserted.insert(returned.try_get("fingerprint")?, returned.try_get("id")?);
+        let sql = report_insert(&crate::values_placeholders(
+            backend,
+            chunk.len(),
+            REPORT_VALUES,
+        ));
+        let params = chunk.iter().flat_map(|row| row.params());
+        for returned in param::bind(sqlx::query(&sql), params)
+            .fetch_all(&mut **tx)
+            .await?
+        {
+            stored.insert(
+                returned.try_get("fingerprint")?,
+                (returned.try_get("id")?, true),
+            );
         }
     }
-    // In the order of the batch: which report each is, the inbox link, the audit entry.
-    let mut results: Vec<Accepted> = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let (report_id, duplicate) = match row.repeats {
-            Some(first) => (results[first].report_id, true),
-            None => match inserted.get(&row.fingerprint) {
-                Some(&id) => (id, false),
-                None => {
-                    let held = sqlx::query(
-                        "SELECT id FROM reports WHERE fingerprint = $1 OR external_ref = $2",
-                    )
-                    .bind(row.fingerprint.as_str())
-                    .bind(row.write.report.external_ref.as_deref())
-                    .fetch_one(&mut **tx)
-                    .await?;
-                    (held.try_get::<i64, _>("id")?, true)
-                }
-            },
-        };
-        if let Some(inbox_id) = row.write.inbox_id {
-            batch.accept_inbox(inbox_id, report_id);
-        }
-        if !duplicate {
-            batch
-                .audit
-                .append(
-                    tx,
-                    receipt_event(&row.write.report, None, report_id),
-                    row.write.now,
-                )
+    for row in &firsts {
+        if !stored.contains_key(row.fingerprint()) {
+            let held = param::bind(sqlx::query(HELD_REPORT), row.held_params())
+                .fetch_one(&mut **tx)
                 .await?;
+            stored.insert(row.fingerprint().to_string(), (held.try_get("id")?, false));
         }
-        results.push(Accepted {
-            report_id,
-            source_id: None,
-            duplicate,
-        });
     }
-    Ok(results)
+    let resolved = plan.resolve(&stored)?;
+    for (inbox_id, report_id) in resolved.links {
+        batch.accept_inbox(inbox_id, report_id);
+    }
+    for (event, now) in resolved.receipts {
+        batch.audit.append(tx, event, now).await?;
+    }
+    Ok(resolved.accepted)
 }

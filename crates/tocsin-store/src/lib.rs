@@ -16,11 +16,13 @@ mod checkpoint;
 mod community;
 mod datasets;
 mod dedicated;
+mod embedded;
 mod error;
 mod export;
 mod group_commit;
 mod intake;
 mod map;
+mod param;
 mod reports;
 mod responses;
 mod risk;
@@ -160,8 +162,9 @@ impl Store {
             // WAL is a property of the file: set once, it stays.
             pool.execute("PRAGMA journal_mode = WAL").await?;
         }
-        let (write_pool, durable) = intake_writer(&pool, backend, options).await?;
-        let writer = group_commit::GroupCommit::start(write_pool.clone(), backend, durable);
+        let (write_pool, durable, embedded) = intake_writer(&pool, backend, options).await?;
+        let writer =
+            group_commit::GroupCommit::start(write_pool.clone(), backend, durable, embedded);
         let tokens = token_lookup::TokenLookups::start(pool.clone(), backend);
         let store = Store {
             inner: Arc::new(StoreInner {
@@ -202,6 +205,9 @@ impl Store {
     }
 }
 
+/// How long a SQLite connection waits for another's write lock before giving up.
+pub(crate) const BUSY_TIMEOUT_MS: u64 = 10_000;
+
 /// The settings of every SQLite connection; `synchronous` is `FULL` or, for the intake
 /// writer's own connection, `NORMAL` (see `group_commit`).
 async fn sqlite_settings(
@@ -209,7 +215,9 @@ async fn sqlite_settings(
     synchronous: &str,
 ) -> Result<(), sqlx::Error> {
     connection.execute("PRAGMA foreign_keys = ON").await?;
-    connection.execute("PRAGMA busy_timeout = 10000").await?;
+    connection
+        .execute(format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}").as_str())
+        .await?;
     // Statement journals and sorts in memory: a multi-row insert into a table with unique
     // keys keeps a journal to undo itself alone, and past 64 KiB SQLite would spill it to a
     // new temporary file (created, written and deleted for each batch).
@@ -223,20 +231,28 @@ async fn sqlite_settings(
 /// How long the write-ahead log grows, in pages, before the intake writer's commit copies
 /// what the checkpointer has not yet copied into the database file and starts the log again
 /// (see `checkpoint`). SQLite's default is 1,000: a fourth as many pauses of the writer.
-const WRITER_CHECKPOINT_PAGES: u32 = 4_000;
+pub(crate) const WRITER_CHECKPOINT_PAGES: u32 = 4_000;
 
-/// Where the intake writer commits, and what makes its commits durable when they are not by
-/// themselves. A SQLite file gets a connection of its own, kept open while the store is, that
-/// commits without flushing (`synchronous = NORMAL`) and a flush of its write-ahead log after
-/// each commit, pipelined with the next batch (see `group_commit`). An in-memory SQLite
-/// database has nothing to flush, and PostgreSQL commits durably: both share the pool.
+/// The intake writer's sqlx pool, what makes its commits durable when they are not by
+/// themselves, and its own rusqlite connection. A SQLite file gets connections of its own, kept
+/// open while the store is, that commit without flushing (`synchronous = NORMAL`) and a flush of
+/// its write-ahead log after each commit, pipelined with the next batch (see `group_commit`):
+/// the rusqlite one for deliveries and reports without a sender (see `embedded`), the sqlx one
+/// for the other writes. An in-memory SQLite database has nothing to flush (and no second
+/// connection can reach it), and PostgreSQL commits durably: both share the pool.
+type IntakeWriter = (
+    AnyPool,
+    Option<Arc<dyn group_commit::Durable>>,
+    Option<embedded::EmbeddedWriter>,
+);
+
 async fn intake_writer(
     pool: &AnyPool,
     backend: Backend,
     options: AnyConnectOptions,
-) -> Result<(AnyPool, Option<Arc<dyn group_commit::Durable>>), StoreError> {
+) -> Result<IntakeWriter, StoreError> {
     if backend != Backend::Sqlite {
-        return Ok((pool.clone(), None));
+        return Ok((pool.clone(), None, None));
     }
     use sqlx::Row;
     let file: String = sqlx::query("SELECT file FROM pragma_database_list WHERE name = 'main'")
@@ -244,7 +260,7 @@ async fn intake_writer(
         .await?
         .try_get("file")?;
     if file.is_empty() {
-        return Ok((pool.clone(), None));
+        return Ok((pool.clone(), None, None));
     }
     let write_pool = AnyPoolOptions::new()
         .max_connections(1)
@@ -271,7 +287,8 @@ async fn intake_writer(
     let checkpoints = checkpoint::Checkpoints::start(pool.clone());
     let durable: Arc<dyn group_commit::Durable> =
         Arc::new(group_commit::WalFile::of(&file, checkpoints));
-    Ok((write_pool, Some(durable)))
+    let embedded = embedded::EmbeddedWriter::open(&file)?;
+    Ok((write_pool, Some(durable), Some(embedded)))
 }
 
 /// Placeholders for a multi-row insert of `rows` rows of `columns` values: numbered

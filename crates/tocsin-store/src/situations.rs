@@ -3,6 +3,7 @@
 use sqlx::{Any, Row, Transaction};
 use tocsin_domain::{Situation, SituationId};
 
+use crate::param::{self, Param};
 use crate::{Store, StoreError};
 
 /// A situation with what is known of it so far.
@@ -14,33 +15,39 @@ pub struct SituationRow {
     pub latest_data_year: Option<i64>,
 }
 
+/// Inserts a situation that is not yet known (`$1` to `$5`: [`situation_params`]); one
+/// already held keeps its stored name.
+pub(crate) const ENSURE_SITUATION: &str =
+    "INSERT INTO situations (id, name, iso3, gw_code, parent_id) VALUES ($1, $2, $3, $4, $5) \
+     ON CONFLICT (id) DO NOTHING";
+
+/// The values of [`ENSURE_SITUATION`] for `situation`.
+pub(crate) fn situation_params(situation: &Situation) -> [Param<'_>; 5] {
+    [
+        Param::Text(Some(situation.id.as_str())),
+        Param::Text(Some(&situation.name)),
+        Param::Text(situation.iso3.as_deref()),
+        Param::Int(situation.gw_code.map(i64::from)),
+        Param::Text(situation.parent.as_ref().map(SituationId::as_str)),
+    ]
+}
+
 /// Inserts situations that are not yet known; existing ones keep their stored name.
 pub(crate) async fn ensure(
     tx: &mut Transaction<'_, Any>,
     situations: &[&Situation],
 ) -> Result<(), StoreError> {
     for situation in situations {
-        sqlx::query(
-            "INSERT INTO situations (id, name, iso3, gw_code, parent_id) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(situation.id.as_str())
-        .bind(&situation.name)
-        .bind(situation.iso3.as_deref())
-        .bind(situation.gw_code.map(i64::from))
-        .bind(situation.parent.as_ref().map(SituationId::as_str))
-        .execute(&mut **tx)
-        .await?;
+        param::bind(sqlx::query(ENSURE_SITUATION), situation_params(situation))
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }
 
-/// Makes sure the country of `situation` (and the area itself, named after its slug) exists,
-/// so that reports can refer to it.
-pub(crate) async fn ensure_country(
-    tx: &mut Transaction<'_, Any>,
-    situation: &SituationId,
-) -> Result<(), StoreError> {
+/// The country of `situation`, and the area itself (named after its slug) when it is one:
+/// what must exist before a report can refer to it.
+pub(crate) fn country_situations(situation: &SituationId) -> Result<Vec<Situation>, StoreError> {
     let country_id = situation.country();
     let country = tocsin_domain::Countries::embedded()
         .all()
@@ -61,6 +68,16 @@ pub(crate) async fn ensure_country(
                 .map_err(|error| StoreError::Corrupt(error.to_string()))?,
         );
     }
+    Ok(wanted)
+}
+
+/// Makes sure the country of `situation` (and the area itself, named after its slug) exists,
+/// so that reports can refer to it.
+pub(crate) async fn ensure_country(
+    tx: &mut Transaction<'_, Any>,
+    situation: &SituationId,
+) -> Result<(), StoreError> {
+    let wanted = country_situations(situation)?;
     ensure(tx, &wanted.iter().collect::<Vec<_>>()).await
 }
 

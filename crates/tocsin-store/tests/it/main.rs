@@ -2,7 +2,7 @@
 //! and once on a fresh PostgreSQL database (from `TOCSIN_TEST_POSTGRES_URL`, which
 //! `scripts/test` sets after starting a server on loopback).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::{AnyPool, Executor};
@@ -494,6 +494,70 @@ async fn repeats_arriving_together_are_stored_once(db: Db) {
     assert_eq!(audit.entries, 40, "one more entry per api report");
 }
 
+// Reports from a gateway (with a sender, whose source is found or created) and reports from
+// the API (without one) arriving together are each stored once, in one audit chain with one
+// receipt per report, and the payloads they came from are marked accepted.
+async fn reports_with_and_without_a_sender_arriving_together_share_one_chain(db: Db) {
+    let store = db.open().await;
+    let vault = vault();
+    let tasks: Vec<_> = (0..48u64)
+        .map(|n| {
+            let (store, vault) = (store.clone(), vault.clone());
+            tokio::spawn(async move {
+                let key = format!("mixed:{n}");
+                let payload = format!("report {n}");
+                let Received::New(inbox_id) = store
+                    .receive(&vault, delivery(Some(&key), payload.as_bytes()), NOW)
+                    .await
+                    .unwrap()
+                else {
+                    panic!("delivery {n} is new");
+                };
+                let mut report = sms_report(&format!("+2119123456{:02}", n % 4), "");
+                report.text = format!("shelling reported near the market, report {n}");
+                if n % 2 == 0 {
+                    report.sender = None;
+                    report.channel = Channel::Api;
+                }
+                let accepted = store
+                    .accept(&vault, Some(inbox_id), report, NOW)
+                    .await
+                    .unwrap();
+                (n, inbox_id, accepted)
+            })
+        })
+        .collect();
+    let mut report_ids = BTreeSet::new();
+    for task in tasks {
+        let (n, inbox_id, accepted) = task.await.unwrap();
+        assert!(!accepted.duplicate, "report {n} is new");
+        assert_eq!(accepted.source_id.is_some(), n % 2 == 1, "report {n}");
+        assert!(
+            report_ids.insert(accepted.report_id),
+            "report {n} shares an id"
+        );
+        let entry = store.inbox_entry(inbox_id).await.unwrap();
+        assert_eq!(entry.state, InboxState::Accepted, "payload of report {n}");
+        assert_eq!(
+            entry.report_id,
+            Some(accepted.report_id),
+            "payload of report {n}"
+        );
+    }
+    let audit = store.verify_audit().await.unwrap();
+    assert_eq!(audit.first_break, None);
+    let receipts: BTreeSet<String> = store
+        .audit_entries(0, 1_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|entry| entry.event.action == "report.receive")
+        .map(|entry| entry.event.entity)
+        .collect();
+    let expected: BTreeSet<String> = report_ids.iter().map(|id| format!("report:{id}")).collect();
+    assert_eq!(receipts, expected, "one receipt per report");
+}
+
 async fn a_retry_under_a_new_message_id_is_the_same_report(db: Db) {
     let store = db.open().await;
     let vault = vault();
@@ -628,6 +692,7 @@ contract!(
     a_repeated_delivery_is_stored_once_and_answered_as_the_first,
     a_retry_under_a_new_message_id_is_the_same_report,
     repeats_arriving_together_are_stored_once,
+    reports_with_and_without_a_sender_arriving_together_share_one_chain,
     contacts_are_sealed_and_revealing_one_is_audited,
     unreadable_payloads_are_kept_with_their_reason,
 );
