@@ -16,3 +16,12 @@ where
         .spawn(move || runtime.block_on(task))
         .expect("a thread for a store task");
 }
+
+/// Runs blocking `work` from async code: on a multi-threaded runtime, telling it to move its
+/// other tasks off this thread meanwhile; on a single-threaded one (or none), in place.
+pub(crate) fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|handle| handle.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
+    }
+}

@@ -20,11 +20,14 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::audit::{self, AuditTail};
 use crate::intake::{
-    self, AcceptPlan, AcceptRow, AcceptWrite, InboxEntry, InboxState, ReceivePlan, ReceiveWrite,
-    HELD_REPORT,
+    self, AcceptPlan, AcceptRow, AcceptWrite, DatasetImport, InboxEntry, InboxState, ReceivePlan,
+    ReceiveWrite, DATASET_REPORT_VALUES, HELD_REPORT,
 };
 use crate::param::Param;
-use crate::{situations, Accepted, Received, StoreError};
+use crate::{situations, timestamp_text, Accepted, Received, StoreError};
+use time::OffsetDateTime;
+use tocsin_domain::audit::AuditEvent;
+use tocsin_domain::SituationId;
 
 /// The intake writer's connection, with the settings of the sqlx one it stands in for: a
 /// commit is written to the write-ahead log and flushed to disk by the flusher
@@ -90,14 +93,7 @@ fn accept(tx: &Transaction<'_>, writes: &[&AcceptWrite]) -> Result<Vec<Accepted>
         return Ok(Vec::new());
     }
     let plan = AcceptPlan::new(writes);
-    {
-        let mut ensure = tx.prepare_cached(situations::ENSURE_SITUATION)?;
-        for situation in plan.situations() {
-            for wanted in situations::country_situations(situation)? {
-                ensure.execute(situations::situation_params(&wanted))?;
-            }
-        }
-    }
+    ensure_situations(tx, plan.situations())?;
     let firsts: Vec<&AcceptRow> = plan.firsts().collect();
     let mut stored: HashMap<String, (i64, bool)> = HashMap::with_capacity(firsts.len());
     {
@@ -127,29 +123,87 @@ fn accept(tx: &Transaction<'_>, writes: &[&AcceptWrite]) -> Result<Vec<Accepted>
             link.execute([inbox_id, report_id])?;
         }
     }
-    if !resolved.receipts.is_empty() {
-        let mut tail = AuditTail::default();
-        // The transaction holds the write lock: the head cannot move under it.
-        let (seq, hash) =
-            tx.query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
-        tail.set_head(seq, hash);
-        for (event, now) in resolved.receipts {
-            tail.push(event, now)?;
-        }
-        let entries = tail.take();
-        let mut insert =
-            tx.prepare_cached(&audit::insert_entries(&placeholders(audit::ENTRY_VALUES)))?;
-        for entry in &entries {
-            insert.execute(audit::entry_params(entry))?;
-        }
-        if let Some(last) = entries.last() {
-            tx.prepare_cached(audit::MOVE_HEAD)?
-                .execute([Param::Int(Some(last.seq)), Param::Text(Some(&last.hash))])?;
+    append_audit(tx, resolved.receipts)?;
+    Ok(resolved.accepted)
+}
+
+/// Makes sure the countries and areas `named` exist (see [`situations::country_situations`]).
+fn ensure_situations<'a>(
+    tx: &Transaction<'_>,
+    named: impl IntoIterator<Item = &'a SituationId>,
+) -> Result<(), StoreError> {
+    let mut ensure = tx.prepare_cached(situations::ENSURE_SITUATION)?;
+    for situation in named {
+        for wanted in situations::country_situations(situation)? {
+            ensure.execute(situations::situation_params(&wanted))?;
         }
     }
-    Ok(resolved.accepted)
+    Ok(())
+}
+
+/// Appends `events` to the audit log, in order, chained after its head.
+fn append_audit(
+    tx: &Transaction<'_>,
+    events: Vec<(AuditEvent, OffsetDateTime)>,
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut tail = AuditTail::default();
+    // The transaction holds the write lock: the head cannot move under it.
+    let (seq, hash) = tx.query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
+    tail.set_head(seq, hash);
+    for (event, now) in events {
+        tail.push(event, now)?;
+    }
+    let entries = tail.take();
+    let mut insert =
+        tx.prepare_cached(&audit::insert_entries(&placeholders(audit::ENTRY_VALUES)))?;
+    for entry in &entries {
+        insert.execute(audit::entry_params(entry))?;
+    }
+    if let Some(last) = entries.last() {
+        tx.prepare_cached(audit::MOVE_HEAD)?
+            .execute([Param::Int(Some(last.seq)), Param::Text(Some(&last.hash))])?;
+    }
+    Ok(())
+}
+
+/// SQLite's page cache for a dataset import's connection, in KiB. A dataset is tens of
+/// megabytes of pages: with the default cache (2 MB) the transaction spills pages to the log
+/// and writes the index pages again and again.
+const IMPORT_CACHE_KIB: u32 = 128 * 1024;
+
+/// Imports a dataset's events as reports into the SQLite file `file`, in one transaction on a
+/// connection of the import's own, with one prepared insert run for every event. The commit is
+/// on disk when this returns (`synchronous = FULL`). Copying the log into the database file is
+/// left to the next checkpoint (the checkpointer's, another connection's commit, or the store's
+/// closing), as it is for intake.
+pub(crate) fn import_reports(file: &str, import: &DatasetImport<'_>) -> Result<u64, StoreError> {
+    let mut connection = Connection::open_with_flags(
+        file,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    connection.busy_timeout(Duration::from_millis(crate::BUSY_TIMEOUT_MS))?;
+    connection.execute_batch(&format!(
+        "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA synchronous = FULL; \
+         PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA wal_autocheckpoint = 0;"
+    ))?;
+    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    ensure_situations(&tx, import.situations())?;
+    let mut inserted = 0u64;
+    {
+        let mut insert = tx.prepare(&import.insert(&placeholders(DATASET_REPORT_VALUES)))?;
+        for report in import.reports {
+            let observed_at = report.observed_at.map(timestamp_text);
+            inserted += insert.execute(import.params(report, observed_at.as_deref()))? as u64;
+        }
+    }
+    append_audit(&tx, vec![(import.audit_event(inserted), import.now)])?;
+    tx.commit()?;
+    Ok(inserted)
 }
 
 /// One row of `columns` anonymous placeholders.

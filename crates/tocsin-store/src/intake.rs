@@ -26,10 +26,6 @@ use crate::group_commit::{Batch, Write};
 use crate::param::{self, Param};
 use crate::{audit, timestamp_text, Store, StoreError, Vault};
 
-/// SQLite's page cache for a dataset import's connection, in KiB, and the default it returns to.
-const IMPORT_CACHE_KIB: u32 = 128 * 1024;
-const DEFAULT_CACHE_KIB: u32 = 2_000;
-
 /// A payload as it arrived.
 #[derive(Debug, Clone, Copy)]
 pub struct Delivery<'a> {
@@ -218,102 +214,48 @@ impl Store {
         actor: &str,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
+        let import = DatasetImport {
+            dataset,
+            file_name,
+            sha256,
+            reports,
+            actor,
+            received_at: timestamp_text(now),
+            now,
+        };
+        if let Some(file) = &self.sqlite_file {
+            // A SQLite file: a connection of the import's own, called directly (see
+            // `embedded`), on a thread that may block.
+            return crate::dedicated::blocking(|| crate::embedded::import_reports(file, &import));
+        }
         let mut connection = self.pool.acquire().await?;
-        if self.backend == crate::Backend::Sqlite {
-            // A dataset is tens of megabytes of pages: with SQLite's default cache (2 MB) the
-            // transaction spills pages to the log and writes the index pages again and again.
-            sqlx::query(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}"))
-                .execute(&mut *connection)
-                .await?;
-        }
-        let inserted = self
-            .import_reports_on(
-                &mut connection,
-                dataset,
-                file_name,
-                sha256,
-                reports,
-                actor,
-                now,
-            )
-            .await;
-        if self.backend == crate::Backend::Sqlite {
-            sqlx::query(&format!("PRAGMA cache_size = -{DEFAULT_CACHE_KIB}"))
-                .execute(&mut *connection)
-                .await?;
-        }
-        inserted
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn import_reports_on(
-        &self,
-        connection: &mut sqlx::pool::PoolConnection<Any>,
-        dataset: &str,
-        file_name: &str,
-        sha256: &str,
-        reports: &[NewReport],
-        actor: &str,
-        now: OffsetDateTime,
-    ) -> Result<u64, StoreError> {
-        const COLUMNS: usize = 14;
-        // 14 values a row: 1,000 rows stay under both engines' parameter limits.
-        const CHUNK: usize = 1_000;
-        let mut tx = sqlx::Connection::begin(&mut **connection).await?;
-        let mut countries: Vec<&SituationId> = reports
-            .iter()
-            .filter_map(|r| r.place.situation.as_ref())
-            .collect();
-        countries.sort();
-        countries.dedup();
-        for situation in countries {
+        let mut tx = sqlx::Connection::begin(&mut *connection).await?;
+        for situation in import.situations() {
             crate::situations::ensure_country(&mut tx, situation).await?;
         }
-        let received_at = timestamp_text(now);
+        // 14 values a row: 1,000 rows stay under both engines' parameter limits.
+        const CHUNK: usize = 1_000;
         let mut inserted = 0;
         for chunk in reports.chunks(CHUNK) {
-            let sql = format!(
-                "INSERT INTO reports (channel, text, place_name, latitude, longitude, situation_id, place_state, \
-                 observed_at, received_at, credibility, tlp, verification, external_ref, details_json) VALUES {} \
-                 ON CONFLICT DO NOTHING",
-                crate::values_placeholders(self.backend, chunk.len(), COLUMNS)
-            );
-            let mut query = sqlx::query(&sql);
-            for report in chunk {
-                query = query
-                    .bind(channel_name(report.channel))
-                    .bind(report.text.as_str())
-                    .bind(report.place.name.as_deref())
-                    .bind(report.place.point.map(|p| p.0))
-                    .bind(report.place.point.map(|p| p.1))
-                    .bind(report.place.situation.as_ref().map(SituationId::as_str))
-                    .bind(report.place.state)
-                    .bind(report.observed_at.map(timestamp_text))
-                    .bind(received_at.as_str())
-                    .bind(i64::from(report.credibility.number()))
-                    .bind(report.tlp.as_str())
-                    // Published, curated datasets: plausible, but not checked by this team.
-                    .bind(VerificationState::Unverified.as_str())
-                    .bind(report.external_ref.as_deref())
-                    .bind(report.details_json.as_deref());
-            }
-            inserted += query.execute(&mut *tx).await?.rows_affected();
+            let sql = import.insert(&crate::values_placeholders(
+                self.backend,
+                chunk.len(),
+                DATASET_REPORT_VALUES,
+            ));
+            let observed: Vec<Option<String>> = chunk
+                .iter()
+                .map(|report| report.observed_at.map(timestamp_text))
+                .collect();
+            let params = chunk
+                .iter()
+                .zip(&observed)
+                .flat_map(|(report, observed_at)| import.params(report, observed_at.as_deref()));
+            inserted += param::bind(sqlx::query(&sql), params)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         }
-        audit::append(
-            &mut tx,
-            AuditEvent {
-                actor: actor.to_string(),
-                action: "dataset.import".to_string(),
-                entity: format!("dataset:{dataset}"),
-                before: None,
-                after: Some(
-                    json!({ "file": file_name, "sha256": sha256, "events": reports.len(), "new": inserted })
-                        .to_string(),
-                ),
-            },
-            now,
-        )
-        .await?;
+        audit::append(&mut tx, import.audit_event(inserted), now).await?;
         tx.commit().await?;
         Ok(inserted)
     }
@@ -826,6 +768,87 @@ impl Write for AcceptWrite {
                 duplicate,
             })
         })
+    }
+}
+
+/// A dataset file's events to import as reports (see [`Store::import_dataset_reports`]).
+pub(crate) struct DatasetImport<'a> {
+    pub(crate) dataset: &'a str,
+    pub(crate) file_name: &'a str,
+    pub(crate) sha256: &'a str,
+    pub(crate) reports: &'a [NewReport],
+    pub(crate) actor: &'a str,
+    pub(crate) received_at: String,
+    pub(crate) now: OffsetDateTime,
+}
+
+/// The values of an imported report's row, in the order of [`DatasetImport::insert`]'s columns.
+pub(crate) const DATASET_REPORT_VALUES: usize = 14;
+
+impl DatasetImport<'_> {
+    /// The countries and areas the events name, each once.
+    pub(crate) fn situations(&self) -> Vec<&SituationId> {
+        let mut countries: Vec<&SituationId> = self
+            .reports
+            .iter()
+            .filter_map(|r| r.place.situation.as_ref())
+            .collect();
+        countries.sort();
+        countries.dedup();
+        countries
+    }
+
+    /// Inserts the rows given by `values`, leaving out events already held.
+    pub(crate) fn insert(&self, values: &str) -> String {
+        format!(
+            "INSERT INTO reports (channel, text, place_name, latitude, longitude, situation_id, place_state, \
+             observed_at, received_at, credibility, tlp, verification, external_ref, details_json) VALUES {values} \
+             ON CONFLICT DO NOTHING"
+        )
+    }
+
+    /// The values of `report`'s row; `observed_at` is its time as stored.
+    pub(crate) fn params<'r>(
+        &'r self,
+        report: &'r NewReport,
+        observed_at: Option<&'r str>,
+    ) -> [Param<'r>; DATASET_REPORT_VALUES] {
+        [
+            Param::Text(Some(channel_name(report.channel))),
+            Param::Text(Some(&report.text)),
+            Param::Text(report.place.name.as_deref()),
+            Param::Real(report.place.point.map(|p| p.0)),
+            Param::Real(report.place.point.map(|p| p.1)),
+            Param::Text(report.place.situation.as_ref().map(SituationId::as_str)),
+            Param::Text(Some(report.place.state)),
+            Param::Text(observed_at),
+            Param::Text(Some(&self.received_at)),
+            Param::Int(Some(i64::from(report.credibility.number()))),
+            Param::Text(Some(report.tlp.as_str())),
+            // Published, curated datasets: plausible, but not checked by this team.
+            Param::Text(Some(VerificationState::Unverified.as_str())),
+            Param::Text(report.external_ref.as_deref()),
+            Param::Text(report.details_json.as_deref()),
+        ]
+    }
+
+    /// The audit entry recording the import, `inserted` of its events being new.
+    pub(crate) fn audit_event(&self, inserted: u64) -> AuditEvent {
+        AuditEvent {
+            actor: self.actor.to_string(),
+            action: "dataset.import".to_string(),
+            entity: format!("dataset:{}", self.dataset),
+            before: None,
+            after: Some(
+                json!({
+                    "file": self.file_name,
+                    "sha256": self.sha256,
+                    "events": self.reports.len(),
+                    "new": inserted,
+                })
+                .to_string(),
+            ),
+        }
     }
 }
 

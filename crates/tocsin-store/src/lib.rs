@@ -106,6 +106,8 @@ pub struct StoreInner {
     writer: group_commit::GroupCommit,
     /// The task that answers concurrent API token checks together (see `token_lookup`).
     tokens: token_lookup::TokenLookups,
+    /// The database file, for SQLite on disk.
+    sqlite_file: Option<String>,
 }
 
 // Hand-written so that a database URL with a password never reaches a log.
@@ -162,9 +164,10 @@ impl Store {
             // WAL is a property of the file: set once, it stays.
             pool.execute("PRAGMA journal_mode = WAL").await?;
         }
-        let (write_pool, durable, embedded) = intake_writer(&pool, backend, options).await?;
+        let intake = intake_writer(&pool, backend, options).await?;
+        let write_pool = intake.pool.clone();
         let writer =
-            group_commit::GroupCommit::start(write_pool.clone(), backend, durable, embedded);
+            group_commit::GroupCommit::start(intake.pool, backend, intake.durable, intake.embedded);
         let tokens = token_lookup::TokenLookups::start(pool.clone(), backend);
         let store = Store {
             inner: Arc::new(StoreInner {
@@ -173,6 +176,7 @@ impl Store {
                 backend,
                 writer,
                 tokens,
+                sqlite_file: intake.file,
             }),
         };
         store.migrate().await?;
@@ -240,11 +244,25 @@ pub(crate) const WRITER_CHECKPOINT_PAGES: u32 = 4_000;
 /// the rusqlite one for deliveries and reports without a sender (see `embedded`), the sqlx one
 /// for the other writes. An in-memory SQLite database has nothing to flush (and no second
 /// connection can reach it), and PostgreSQL commits durably: both share the pool.
-type IntakeWriter = (
-    AnyPool,
-    Option<Arc<dyn group_commit::Durable>>,
-    Option<embedded::EmbeddedWriter>,
-);
+struct IntakeWriter {
+    pool: AnyPool,
+    durable: Option<Arc<dyn group_commit::Durable>>,
+    embedded: Option<embedded::EmbeddedWriter>,
+    /// The SQLite database file, if the database is one.
+    file: Option<String>,
+}
+
+impl IntakeWriter {
+    /// Writing through the store's pool, with commits durable by themselves.
+    fn shared(pool: &AnyPool) -> IntakeWriter {
+        IntakeWriter {
+            pool: pool.clone(),
+            durable: None,
+            embedded: None,
+            file: None,
+        }
+    }
+}
 
 async fn intake_writer(
     pool: &AnyPool,
@@ -252,7 +270,7 @@ async fn intake_writer(
     options: AnyConnectOptions,
 ) -> Result<IntakeWriter, StoreError> {
     if backend != Backend::Sqlite {
-        return Ok((pool.clone(), None, None));
+        return Ok(IntakeWriter::shared(pool));
     }
     use sqlx::Row;
     let file: String = sqlx::query("SELECT file FROM pragma_database_list WHERE name = 'main'")
@@ -260,7 +278,7 @@ async fn intake_writer(
         .await?
         .try_get("file")?;
     if file.is_empty() {
-        return Ok((pool.clone(), None, None));
+        return Ok(IntakeWriter::shared(pool));
     }
     let write_pool = AnyPoolOptions::new()
         .max_connections(1)
@@ -288,7 +306,12 @@ async fn intake_writer(
     let durable: Arc<dyn group_commit::Durable> =
         Arc::new(group_commit::WalFile::of(&file, checkpoints));
     let embedded = embedded::EmbeddedWriter::open(&file)?;
-    Ok((write_pool, Some(durable), Some(embedded)))
+    Ok(IntakeWriter {
+        pool: write_pool,
+        durable: Some(durable),
+        embedded: Some(embedded),
+        file: Some(file),
+    })
 }
 
 /// Placeholders for a multi-row insert of `rows` rows of `columns` values: numbered
