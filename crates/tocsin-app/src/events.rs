@@ -8,8 +8,8 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 use tocsin_domain::{Channel, Credibility, Tlp};
-use tocsin_ingest::{DatasetEvent, DatasetFile};
-use tocsin_store::{NewReport, PlaceInput, Store, StoreError};
+use tocsin_ingest::{DatasetEvent, DatasetFile, DatasetStream, IngestError};
+use tocsin_store::{DatasetFacts, NewReport, PlaceInput, Store, StoreError};
 
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -98,25 +98,45 @@ pub fn event_reports(file: &DatasetFile) -> Vec<NewReport> {
     file.events.iter().map(event_report).collect()
 }
 
-/// Stores the events of `file` (read by a `tocsin_ingest` parser) as reports.
+/// Why an event dataset was not imported.
+#[derive(Debug, thiserror::Error)]
+pub enum EventImportError {
+    /// The file has problems (each located by line and column): nothing was imported.
+    #[error("{0}")]
+    File(#[from] IngestError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Imports the events of a dataset file (`bytes`, named `file_name`) as reports, all or
+/// nothing: `stream` (a `tocsin_ingest` parser, such as `stream_ucdp_ged`) reads the file on a
+/// thread of its own while the events it has read are stored, and the import commits only
+/// once the whole file has read without a problem. Events already held are left as they are.
 pub async fn import_events(
     store: &Store,
     file_name: &str,
-    file: &DatasetFile,
+    bytes: &[u8],
+    stream: DatasetStream,
     actor: &str,
     now: OffsetDateTime,
-) -> Result<EventImport, StoreError> {
-    let reports = event_reports(file);
-    let inserted = store
-        .import_dataset_reports(file.dataset, file_name, &file.sha256, &reports, actor, now)
+) -> Result<EventImport, EventImportError> {
+    let (facts, inserted) = store
+        .import_dataset_reports(file_name, actor, now, |emit| {
+            let summary = stream(file_name, bytes, &mut |event| emit(event_report(&event)))?;
+            Ok::<_, EventImportError>(DatasetFacts {
+                dataset: summary.dataset.to_string(),
+                sha256: summary.sha256,
+                events: summary.events as u64,
+            })
+        })
         .await?;
     Ok(EventImport {
-        dataset: file.dataset.to_string(),
+        dataset: facts.dataset,
         file: file_name.to_string(),
-        sha256: file.sha256.clone(),
-        rows: reports.len() as u64,
+        sha256: facts.sha256,
+        rows: facts.events,
         inserted,
-        already_present: reports.len() as u64 - inserted,
+        already_present: facts.events - inserted,
     })
 }
 

@@ -21,7 +21,7 @@ pub use alerts::{
 };
 pub use assessment::{AssessmentError, Assessments};
 pub use brief::Briefs;
-pub use events::{event_reports, import_events, EventImport};
+pub use events::{event_reports, import_events, EventImport, EventImportError};
 pub use export::{export_reports, ExportFormat};
 pub use intake::{GatewaySecrets, Intake, IntakeError, IntakeErrorKind, IntakeOutcome, SmsOutcome};
 pub use prevention::{PreventionError, PreventionErrorKind};

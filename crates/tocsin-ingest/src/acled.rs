@@ -10,7 +10,9 @@ use std::sync::OnceLock;
 
 use tocsin_domain::SituationId;
 
-use crate::dataset::{add_actor, read_events, DatasetEvent, DatasetFile, Format, Row};
+use crate::dataset::{
+    add_actor, read_events, stream_events, DatasetEvent, DatasetFile, DatasetSummary, Format, Row,
+};
 use crate::IngestError;
 
 /// The dataset name events from this file carry.
@@ -52,6 +54,17 @@ const VIOLENCE_AGAINST_CIVILIANS: &str = "Violence against civilians";
 pub fn parse_acled(file: &str, bytes: &[u8]) -> Result<DatasetFile, IngestError> {
     let table = iso_numeric_table();
     read_events(file, bytes, &FORMAT, |row| convert(row, table))
+}
+
+/// Like [`parse_acled`], handing each event to `emit` as soon as its row is read (see
+/// [`crate::DatasetStream`]).
+pub fn stream_acled(
+    file: &str,
+    bytes: &[u8],
+    emit: &mut dyn FnMut(DatasetEvent),
+) -> Result<DatasetSummary, IngestError> {
+    let table = iso_numeric_table();
+    stream_events(file, bytes, &FORMAT, |row| convert(row, table), emit)
 }
 
 /// The ISO 3166-1 alpha-3 code for an ISO numeric code (0 is Kosovo, XKX, as ACLED uses it).

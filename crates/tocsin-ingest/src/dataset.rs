@@ -1,9 +1,11 @@
 //! Conflict events from public datasets (UCDP GED, ACLED) in one shape, and the CSV reading
 //! both parsers share.
 //!
-//! Like the EWP parser, a dataset file is checked whole before anything is returned: a file
-//! with any problem is refused with every problem located by line and column, so an import
-//! never leaves half a dataset behind. The per-dataset mapping lives in `ucdp.rs` and
+//! Like the EWP parser, a dataset file is checked whole: a file with any problem is refused with
+//! every problem located by line and column, so an import never leaves half a dataset behind.
+//! Events can be handed on as their rows are read ([`DatasetStream`]), so that an import stores
+//! them while the rest of the file is read; what was handed on counts only if the whole file
+//! reads without a problem. The per-dataset mapping lives in `ucdp.rs` and
 //! `acled.rs`; this module holds the row accessors that turn a bad field into a located problem.
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -73,21 +75,58 @@ pub(crate) struct Format {
     pub id_column: &'static str,
 }
 
+/// What a dataset file held, once all of it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatasetSummary {
+    /// `"ucdp-ged"` or `"acled"`.
+    pub dataset: &'static str,
+    /// Hex SHA-256 of the file's bytes: identifies the edition imported.
+    pub sha256: String,
+    /// How many events were handed on.
+    pub events: usize,
+}
+
+/// A dataset parser that hands every event to `emit` as soon as its row is read (see
+/// [`crate::stream_ucdp_ged`], [`crate::stream_acled`]). An `Err` means the file is refused:
+/// the events already handed on must be discarded.
+pub type DatasetStream =
+    fn(&str, &[u8], &mut dyn FnMut(DatasetEvent)) -> Result<DatasetSummary, IngestError>;
+
 /// Reads every event of a dataset file with `convert`, refusing the file if any row has a
 /// problem or two rows share an event id.
 pub(crate) fn read_events(
     file: &str,
     bytes: &[u8],
     format: &Format,
-    mut convert: impl FnMut(&mut Row<'_>) -> Option<DatasetEvent>,
+    convert: impl FnMut(&mut Row<'_>) -> Option<DatasetEvent>,
 ) -> Result<DatasetFile, IngestError> {
-    // One event per line at most (notes may span lines): reserving avoids growing the set.
-    let capacity = bytes.iter().filter(|&&b| b == b'\n').count();
-    let mut seen_ids = FxHashSet::with_capacity_and_hasher(capacity, Default::default());
+    // One event per line at most (notes may span lines): reserving avoids copying a growing
+    // vector of large events several times over.
+    let mut events = Vec::with_capacity(line_count(bytes));
+    let summary = stream_events(file, bytes, format, convert, &mut |event| {
+        events.push(event)
+    })?;
+    Ok(DatasetFile {
+        dataset: summary.dataset,
+        sha256: summary.sha256,
+        events,
+    })
+}
+
+/// Reads every event of a dataset file with `convert`, handing each to `emit` as it is read,
+/// and refusing the file if any row has a problem or two rows share an event id.
+pub(crate) fn stream_events(
+    file: &str,
+    bytes: &[u8],
+    format: &Format,
+    mut convert: impl FnMut(&mut Row<'_>) -> Option<DatasetEvent>,
+    emit: &mut dyn FnMut(DatasetEvent),
+) -> Result<DatasetSummary, IngestError> {
+    let mut seen_ids = FxHashSet::with_capacity_and_hasher(line_count(bytes), Default::default());
     // The file's digest is worked out on another core while its rows are read.
     let (sha256, events) = std::thread::scope(|scope| {
         let digest = scope.spawn(|| sha256_hex(bytes));
-        let events = read_rows(
+        let events = stream_rows(
             file,
             bytes,
             format.description,
@@ -105,15 +144,21 @@ pub(crate) fn read_events(
                 }
                 Some(event)
             },
+            emit,
         );
         let sha256 = digest.join().unwrap_or_else(|_| sha256_hex(bytes));
         (sha256, events)
     });
-    Ok(DatasetFile {
+    Ok(DatasetSummary {
         dataset: format.dataset,
         sha256,
         events: events?,
     })
+}
+
+/// At most how many rows a CSV file holds: one per line (notes may span lines).
+fn line_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
 /// Reads every row of a CSV file with `convert`, refusing the file if any row has a problem.
@@ -124,8 +169,31 @@ pub(crate) fn read_rows<T>(
     bytes: &[u8],
     description: &str,
     required_columns: &[&str],
-    mut convert: impl FnMut(&mut Row<'_>) -> Option<T>,
+    convert: impl FnMut(&mut Row<'_>) -> Option<T>,
 ) -> Result<Vec<T>, IngestError> {
+    // Reserving avoids copying a growing vector of large rows several times over.
+    let mut rows = Vec::with_capacity(line_count(bytes));
+    stream_rows(
+        file,
+        bytes,
+        description,
+        required_columns,
+        convert,
+        &mut |row| rows.push(row),
+    )?;
+    Ok(rows)
+}
+
+/// Reads every row of a CSV file with `convert`, handing each converted row to `emit` as it is
+/// read, and refusing the file if any row has a problem; returns how many rows were handed on.
+fn stream_rows<T>(
+    file: &str,
+    bytes: &[u8],
+    description: &str,
+    required_columns: &[&str],
+    mut convert: impl FnMut(&mut Row<'_>) -> Option<T>,
+    emit: &mut dyn FnMut(T),
+) -> Result<usize, IngestError> {
     let mut problems = Problems::default();
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true) // field counts are checked here, with a message that names the line
@@ -157,10 +225,7 @@ pub(crate) fn read_rows<T>(
         return Err(problems.into_error(file));
     }
 
-    // One row per line at most (notes may span lines): reserving avoids copying a growing
-    // vector of large rows several times over.
-    let capacity = bytes.iter().filter(|&&b| b == b'\n').count();
-    let mut rows = Vec::with_capacity(capacity);
+    let mut rows = 0;
     let mut lines = LineCounter::new(bytes);
     let mut record = csv::StringRecord::new();
     loop {
@@ -199,10 +264,14 @@ pub(crate) fn read_rows<T>(
             continue;
         }
         if let Some(converted) = converted {
-            rows.push(converted);
+            // Once a row had a problem the file is refused: the rest are only checked.
+            if problems.is_empty() {
+                emit(converted);
+            }
+            rows += 1;
         }
     }
-    if rows.is_empty() && problems.is_empty() {
+    if rows == 0 && problems.is_empty() {
         problems.push(2, None, "the file has a header but no rows");
     }
     if !problems.is_empty() {

@@ -25,9 +25,9 @@ pub mod submission;
 pub mod ucdp;
 pub mod webhook;
 
-pub use acled::parse_acled;
+pub use acled::{parse_acled, stream_acled};
 pub use cshapes::parse_borders;
-pub use dataset::{DatasetEvent, DatasetFile};
+pub use dataset::{DatasetEvent, DatasetFile, DatasetStream, DatasetSummary};
 pub use language::{detect_language, DetectedLanguage, LanguageDetector};
 pub use problem::{IngestError, Problem};
 pub use sms::{parse_sms, parse_subscription, SmsReport, Subscription};
@@ -35,7 +35,7 @@ pub use submission::{
     parse_form_submission, parse_submission, ReportSubmission, SubmissionError, SubmittedPlace,
     SubmittedSource,
 };
-pub use ucdp::parse_ucdp_ged;
+pub use ucdp::{parse_ucdp_ged, stream_ucdp_ged};
 pub use webhook::{parse_any_webhook, parse_webhook, GatewayKind, InboundSms, WebhookError};
 
 use sha2::{Digest, Sha256};

@@ -6,7 +6,9 @@
 
 use tocsin_domain::Countries;
 
-use crate::dataset::{add_actor, read_events, DatasetEvent, DatasetFile, Format, Row};
+use crate::dataset::{
+    add_actor, read_events, stream_events, DatasetEvent, DatasetFile, DatasetSummary, Format, Row,
+};
 use crate::IngestError;
 
 /// The dataset name events from this file carry.
@@ -42,6 +44,17 @@ const FORMAT: Format = Format {
 pub fn parse_ucdp_ged(file: &str, bytes: &[u8]) -> Result<DatasetFile, IngestError> {
     let countries = Countries::embedded();
     read_events(file, bytes, &FORMAT, |row| convert(row, countries))
+}
+
+/// Like [`parse_ucdp_ged`], handing each event to `emit` as soon as its row is read (see
+/// [`crate::DatasetStream`]).
+pub fn stream_ucdp_ged(
+    file: &str,
+    bytes: &[u8],
+    emit: &mut dyn FnMut(DatasetEvent),
+) -> Result<DatasetSummary, IngestError> {
+    let countries = Countries::embedded();
+    stream_events(file, bytes, &FORMAT, |row| convert(row, countries), emit)
 }
 
 /// What UCDP's `type_of_violence` codes mean.

@@ -22,7 +22,8 @@ const INTERVAL: Duration = Duration::from_millis(10);
 
 /// Asks the checkpointer to run; cheap, and asks that arrive while it runs make one more run.
 pub(crate) struct Checkpoints {
-    wanted: mpsc::Sender<()>,
+    wanted: Option<mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Checkpoints {
@@ -30,14 +31,30 @@ impl Checkpoints {
     /// dropped.
     pub(crate) fn start(pool: AnyPool) -> Checkpoints {
         let (wanted, requests) = mpsc::channel(1);
-        crate::dedicated::spawn("tocsin-checkpoint", checkpointer(pool, requests));
-        Checkpoints { wanted }
+        let thread = crate::dedicated::spawn("tocsin-checkpoint", checkpointer(pool, requests));
+        Checkpoints {
+            wanted: Some(wanted),
+            thread: Some(thread),
+        }
     }
 
     /// Asks for a checkpoint of what has been committed and flushed so far.
     pub(crate) fn request(&self) {
-        // Full: a run is already asked for, and it will copy this commit too.
-        let _ = self.wanted.try_send(());
+        if let Some(wanted) = &self.wanted {
+            // Full: a run is already asked for, and it will copy this commit too.
+            let _ = wanted.try_send(());
+        }
+    }
+}
+
+impl Drop for Checkpoints {
+    /// Stops the checkpointer and waits for the checkpoint it may be running, so that no
+    /// connection of the store is still in use once the store has closed.
+    fn drop(&mut self) {
+        drop(self.wanted.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 

@@ -2,8 +2,9 @@
 
 use std::future::Future;
 
-/// Runs `task` to completion on a new thread with a single-threaded Tokio runtime of its own.
-pub(crate) fn spawn<F>(name: &str, task: F)
+/// Runs `task` to completion on a new thread with a single-threaded Tokio runtime of its own;
+/// the thread ends with the task.
+pub(crate) fn spawn<F>(name: &str, task: F) -> std::thread::JoinHandle<()>
 where
     F: Future<Output = ()> + Send + 'static,
 {
@@ -14,7 +15,7 @@ where
     std::thread::Builder::new()
         .name(name.to_string())
         .spawn(move || runtime.block_on(task))
-        .expect("a thread for a store task");
+        .expect("a thread for a store task")
 }
 
 /// Runs blocking `work` from async code: on a multi-threaded runtime, telling it to move its

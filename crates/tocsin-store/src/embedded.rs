@@ -20,8 +20,8 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::audit::{self, AuditTail};
 use crate::intake::{
-    self, AcceptPlan, AcceptRow, AcceptWrite, DatasetImport, InboxEntry, InboxState, ReceivePlan,
-    ReceiveWrite, DATASET_REPORT_VALUES, HELD_REPORT,
+    self, AcceptPlan, AcceptRow, AcceptWrite, DatasetFacts, DatasetImport, InboxEntry, InboxState,
+    NewReport, ReceivePlan, ReceiveWrite, HELD_REPORT, REPORT_VALUES,
 };
 use crate::param::Param;
 use crate::{situations, timestamp_text, Accepted, Received, StoreError};
@@ -176,33 +176,108 @@ fn append_audit(
 /// and writes the index pages again and again.
 const IMPORT_CACHE_KIB: u32 = 128 * 1024;
 
-/// Imports a dataset's events as reports into the SQLite file `file`, in one transaction on a
-/// connection of the import's own, with one prepared insert run for every event. The commit is
-/// on disk when this returns (`synchronous = FULL`). Copying the log into the database file is
-/// left to the next checkpoint (the checkpointer's, another connection's commit, or the store's
-/// closing), as it is for intake.
-pub(crate) fn import_reports(file: &str, import: &DatasetImport<'_>) -> Result<u64, StoreError> {
+/// Reports handed from the reading thread to the storing one at a time.
+const IMPORT_CHUNK: usize = 256;
+
+/// Imports a dataset's events as reports into the SQLite file `file` (see
+/// [`crate::Store::import_dataset_reports`]): `read` runs on a thread of its own and hands its
+/// reports over in chunks, while this thread stores them, in one transaction on a connection of
+/// the import's own, with one prepared insert run for every report. The transaction commits
+/// only once `read` has said the whole file is good. The commit is on disk when this returns
+/// (`synchronous = FULL`); copying the log into the database file is left to the next
+/// checkpoint (the checkpointer's, another connection's commit, or the store's closing), as it
+/// is for intake.
+pub(crate) fn import_reports<E>(
+    file: &str,
+    import: &DatasetImport<'_>,
+    read: impl FnOnce(&mut dyn FnMut(NewReport)) -> Result<DatasetFacts, E> + Send,
+) -> Result<(DatasetFacts, u64), E>
+where
+    E: From<StoreError> + Send,
+{
+    std::thread::scope(|scope| {
+        // A few chunks in flight keep both threads busy without holding the file in memory.
+        let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<NewReport>>(8);
+        let reader = std::thread::Builder::new()
+            .name("tocsin-import-read".to_string())
+            .spawn_scoped(scope, move || {
+                let mut chunk = Vec::with_capacity(IMPORT_CHUNK);
+                let facts = read(&mut |report| {
+                    chunk.push(report);
+                    if chunk.len() == IMPORT_CHUNK {
+                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(IMPORT_CHUNK));
+                        // Refused only once storing has failed: the rest is read to the end
+                        // and dropped.
+                        let _ = chunks.send(full);
+                    }
+                });
+                if !chunk.is_empty() {
+                    let _ = chunks.send(chunk);
+                }
+                facts
+            })
+            .map_err(|error| {
+                StoreError::Corrupt(format!("cannot start the reading thread: {error}"))
+            })?;
+        store_chunks(file, import, received, || {
+            reader
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    })
+}
+
+/// Stores the reports arriving on `chunks`, then asks `finish` what the file held and commits
+/// (or, if it failed, rolls back and returns its error).
+fn store_chunks<E: From<StoreError>>(
+    file: &str,
+    import: &DatasetImport<'_>,
+    chunks: std::sync::mpsc::Receiver<Vec<NewReport>>,
+    finish: impl FnOnce() -> Result<DatasetFacts, E>,
+) -> Result<(DatasetFacts, u64), E> {
     let mut connection = Connection::open_with_flags(
         file,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(StoreError::from)?;
+    connection
+        .busy_timeout(Duration::from_millis(crate::BUSY_TIMEOUT_MS))
+        .map_err(StoreError::from)?;
+    connection
+        .execute_batch(&format!(
+            "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA synchronous = FULL; \
+             PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA wal_autocheckpoint = 0;"
+        ))
+        .map_err(StoreError::from)?;
+    let tx = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(StoreError::from)?;
+    let inserted = insert_chunks(&tx, import, chunks)?;
+    // The whole file must be good before anything of it is kept.
+    let facts = finish()?;
+    append_audit(
+        &tx,
+        vec![(import.audit_event(&facts, inserted), import.now)],
     )?;
-    connection.busy_timeout(Duration::from_millis(crate::BUSY_TIMEOUT_MS))?;
-    connection.execute_batch(&format!(
-        "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA synchronous = FULL; \
-         PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA wal_autocheckpoint = 0;"
-    ))?;
-    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    ensure_situations(&tx, import.situations())?;
+    tx.commit().map_err(StoreError::from)?;
+    Ok((facts, inserted))
+}
+
+/// Inserts every report arriving on `chunks`; returns how many were new.
+fn insert_chunks(
+    tx: &Transaction<'_>,
+    import: &DatasetImport<'_>,
+    chunks: std::sync::mpsc::Receiver<Vec<NewReport>>,
+) -> Result<u64, StoreError> {
+    let mut insert = tx.prepare(&DatasetImport::insert(&placeholders(REPORT_VALUES)))?;
     let mut inserted = 0u64;
-    {
-        let mut insert = tx.prepare(&import.insert(&placeholders(DATASET_REPORT_VALUES)))?;
-        for report in import.reports {
+    for chunk in chunks {
+        ensure_situations(tx, intake::named_situations(&chunk))?;
+        for report in &chunk {
             let observed_at = report.observed_at.map(timestamp_text);
             inserted += insert.execute(import.params(report, observed_at.as_deref()))? as u64;
         }
     }
-    append_audit(&tx, vec![(import.audit_event(inserted), import.now)])?;
-    tx.commit()?;
     Ok(inserted)
 }
 

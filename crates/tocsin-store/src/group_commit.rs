@@ -176,6 +176,8 @@ enum Job {
     /// A report without a sender (stored together with the others, see [`accept_together`]).
     Accept(Box<AcceptWrite>, AcceptReply),
     Other(Box<dyn Queued>),
+    /// Stop after the writes handed over before, closing the writer's own connection.
+    Close(oneshot::Sender<()>),
 }
 
 type ReceiveReply = oneshot::Sender<Result<Received, StoreError>>;
@@ -185,6 +187,8 @@ type AcceptReply = oneshot::Sender<Result<Accepted, StoreError>>;
 #[derive(Clone)]
 pub(crate) struct GroupCommit {
     queue: mpsc::Sender<Job>,
+    /// The writer's and the flusher's threads, joined by [`GroupCommit::close`].
+    threads: Arc<Mutex<Vec<std::thread::JoinHandle<()>>>>,
 }
 
 impl GroupCommit {
@@ -198,24 +202,30 @@ impl GroupCommit {
         embedded: Option<EmbeddedWriter>,
     ) -> GroupCommit {
         let (queue, receiver) = mpsc::channel(QUEUE);
+        let mut threads = Vec::new();
         let answers = match durable {
             Some(durable) => {
                 let (flushes, waiting) = mpsc::unbounded_channel();
                 let refused = Arc::new(AtomicBool::new(false));
                 let flag = refused.clone();
-                std::thread::Builder::new()
-                    .name("tocsin-flusher".to_string())
-                    .spawn(move || flusher(durable, waiting, flag))
-                    .expect("a thread for the log flusher");
+                threads.push(
+                    std::thread::Builder::new()
+                        .name("tocsin-flusher".to_string())
+                        .spawn(move || flusher(durable, waiting, flag))
+                        .expect("a thread for the log flusher"),
+                );
                 Answers::AfterFlush { flushes, refused }
             }
             None => Answers::AtCommit,
         };
-        crate::dedicated::spawn(
+        threads.push(crate::dedicated::spawn(
             "tocsin-writer",
             writer(pool, backend, answers, receiver, embedded),
-        );
-        GroupCommit { queue }
+        ));
+        GroupCommit {
+            queue,
+            threads: Arc::new(Mutex::new(threads)),
+        }
     }
 
     /// Runs `write` in the next group transaction and returns its output once that committed.
@@ -241,6 +251,28 @@ impl GroupCommit {
             .await
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
+    }
+
+    /// Stops the writer once the writes handed over before are committed, and closes its own
+    /// connection; later writes are refused.
+    pub(crate) async fn close(&self) {
+        let (reply, done) = oneshot::channel();
+        if self.queue.send(Job::Close(reply)).await.is_ok() {
+            let _ = done.await;
+        }
+        // The flusher ends once it has answered every committed write, and stops the
+        // checkpointer on its way out: after this, none of them uses a connection.
+        let threads = std::mem::take(
+            &mut *self
+                .threads
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
+        crate::dedicated::blocking(|| {
+            for thread in threads {
+                let _ = thread.join();
+            }
+        });
     }
 
     /// Stores a delivery in the next group transaction.
@@ -412,11 +444,13 @@ async fn writer(
         let mut receives = Vec::new();
         let mut accepts = Vec::new();
         let mut others = Vec::new();
+        let mut closing = None;
         for job in jobs.drain(..) {
             match job {
                 Job::Receive(write, reply) => receives.push((write, reply)),
                 Job::Accept(write, reply) => accepts.push((write, reply)),
                 Job::Other(pending) => others.push(pending),
+                Job::Close(reply) => closing = Some(reply),
             }
         }
         if answers.refused() {
@@ -429,6 +463,10 @@ async fn writer(
             }
             for pending in others {
                 pending.answer(Some(refusal()));
+            }
+            if let Some(reply) = closing {
+                let _ = reply.send(());
+                break;
             }
             continue;
         }
@@ -484,7 +522,15 @@ async fn writer(
             micros = started.elapsed().as_micros() as u64,
             "group commit"
         );
-        answers.deliver(batch);
+        if !batch.is_empty() {
+            answers.deliver(batch);
+        }
+        if let Some(reply) = closing {
+            // Writes queued after the close are refused: the queue closes with the writer.
+            drop(embedded.take());
+            let _ = reply.send(());
+            break;
+        }
     }
 }
 
@@ -652,6 +698,50 @@ mod tests {
             .fetch_one(&store.pool)
             .await
             .unwrap()
+    }
+
+    // Closing the store waits for the writer, the flusher and the checkpointer: once it
+    // returns, no connection is open, so SQLite has copied the log into the database file and
+    // removed it, and the file can be copied or inspected whole.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn closing_waits_for_every_connection_to_close() {
+        let vault = Vault::from_hex(&"5a".repeat(32)).unwrap();
+        let now = time::macros::datetime!(2026-11-22 12:00 UTC);
+        for round in 0..10 {
+            let dir = tempfile::tempdir().unwrap();
+            let database = dir.path().join("t.db");
+            let store = Store::open(&format!("sqlite://{}", database.display()))
+                .await
+                .unwrap();
+            let writes: Vec<_> = (0..40)
+                .map(|n| {
+                    let (store, vault) = (store.clone(), vault.clone());
+                    tokio::spawn(async move {
+                        let key = format!("api:{round}-{n}");
+                        store.receive(&vault, delivery(&key), now).await.unwrap();
+                    })
+                })
+                .collect();
+            for write in writes {
+                write.await.unwrap();
+            }
+            store.close().await;
+            for suffix in ["-wal", "-shm"] {
+                let path = dir.path().join(format!("t.db{suffix}"));
+                assert!(
+                    !path.exists(),
+                    "round {round}: {} is still there",
+                    path.display()
+                );
+            }
+            assert!(
+                store
+                    .receive(&vault, delivery("api:late"), now)
+                    .await
+                    .is_err(),
+                "a closed store takes no more writes"
+            );
+        }
     }
 
     // A payload is committed before the disk has flushed it, and its sender hears nothing until

@@ -202,23 +202,24 @@ impl Store {
         }
     }
 
-    /// Imports events of a published dataset as reports, in one transaction: an event already
-    /// held (same `external_ref`) is left as it is, so importing a file again adds nothing.
-    /// Returns how many were new.
-    pub async fn import_dataset_reports(
+    /// Imports the events of a published dataset as reports, in one transaction, storing them
+    /// as `read` hands them on: `read` runs on a thread of its own while the reports it has
+    /// handed on are stored, and says at the end what the file held. An event already held
+    /// (same `external_ref`) is left as it is, so importing a file again adds nothing. If `read`
+    /// fails, nothing is stored and its error is returned. Returns the file's facts and how
+    /// many events were new.
+    pub async fn import_dataset_reports<E>(
         &self,
-        dataset: &str,
         file_name: &str,
-        sha256: &str,
-        reports: &[NewReport],
         actor: &str,
         now: OffsetDateTime,
-    ) -> Result<u64, StoreError> {
+        read: impl FnOnce(&mut dyn FnMut(NewReport)) -> Result<DatasetFacts, E> + Send,
+    ) -> Result<(DatasetFacts, u64), E>
+    where
+        E: From<StoreError> + Send,
+    {
         let import = DatasetImport {
-            dataset,
             file_name,
-            sha256,
-            reports,
             actor,
             received_at: timestamp_text(now),
             now,
@@ -226,21 +227,38 @@ impl Store {
         if let Some(file) = &self.sqlite_file {
             // A SQLite file: a connection of the import's own, called directly (see
             // `embedded`), on a thread that may block.
-            return crate::dedicated::blocking(|| crate::embedded::import_reports(file, &import));
+            return crate::dedicated::blocking(|| {
+                crate::embedded::import_reports(file, &import, read)
+            });
         }
-        let mut connection = self.pool.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *connection).await?;
-        for situation in import.situations() {
-            crate::situations::ensure_country(&mut tx, situation).await?;
-        }
+        let mut reports = Vec::new();
+        let facts = read(&mut |report| reports.push(report))?;
+        let inserted = self
+            .import_reports_on_pool(&import, &facts, &reports)
+            .await?;
+        Ok((facts, inserted))
+    }
+
+    /// The import of [`Store::import_dataset_reports`] through sqlx, for PostgreSQL and
+    /// in-memory SQLite.
+    async fn import_reports_on_pool(
+        &self,
+        import: &DatasetImport<'_>,
+        facts: &DatasetFacts,
+        reports: &[NewReport],
+    ) -> Result<u64, StoreError> {
         // 14 values a row: 1,000 rows stay under both engines' parameter limits.
         const CHUNK: usize = 1_000;
+        let mut tx = self.pool.begin().await?;
+        for situation in named_situations(reports) {
+            crate::situations::ensure_country(&mut tx, situation).await?;
+        }
         let mut inserted = 0;
         for chunk in reports.chunks(CHUNK) {
-            let sql = import.insert(&crate::values_placeholders(
+            let sql = DatasetImport::insert(&crate::values_placeholders(
                 self.backend,
                 chunk.len(),
-                DATASET_REPORT_VALUES,
+                REPORT_VALUES,
             ));
             let observed: Vec<Option<String>> = chunk
                 .iter()
@@ -255,7 +273,7 @@ impl Store {
                 .await?
                 .rows_affected();
         }
-        audit::append(&mut tx, import.audit_event(inserted), now).await?;
+        audit::append(&mut tx, import.audit_event(facts, inserted), import.now).await?;
         tx.commit().await?;
         Ok(inserted)
     }
@@ -732,7 +750,8 @@ impl Write for AcceptWrite {
                 report,
                 observed_at.as_deref(),
                 &received_at,
-                &fingerprint,
+                VerificationState::Triage,
+                Some(&fingerprint),
             );
             let inserted = param::bind(sqlx::query(&sql), params)
                 .fetch_optional(&mut **tx)
@@ -771,79 +790,73 @@ impl Write for AcceptWrite {
     }
 }
 
-/// A dataset file's events to import as reports (see [`Store::import_dataset_reports`]).
+/// What is known of an imported dataset file once all of it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatasetFacts {
+    /// `ucdp-ged`, `acled`.
+    pub dataset: String,
+    /// Hex SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// Events in the file.
+    pub events: u64,
+}
+
+/// An import of a dataset file's events as reports (see [`Store::import_dataset_reports`]).
 pub(crate) struct DatasetImport<'a> {
-    pub(crate) dataset: &'a str,
     pub(crate) file_name: &'a str,
-    pub(crate) sha256: &'a str,
-    pub(crate) reports: &'a [NewReport],
     pub(crate) actor: &'a str,
     pub(crate) received_at: String,
     pub(crate) now: OffsetDateTime,
 }
 
-/// The values of an imported report's row, in the order of [`DatasetImport::insert`]'s columns.
-pub(crate) const DATASET_REPORT_VALUES: usize = 14;
+/// The countries and areas `reports` name, each once.
+pub(crate) fn named_situations(reports: &[NewReport]) -> Vec<&SituationId> {
+    let mut situations: Vec<&SituationId> = reports
+        .iter()
+        .filter_map(|r| r.place.situation.as_ref())
+        .collect();
+    situations.sort();
+    situations.dedup();
+    situations
+}
 
 impl DatasetImport<'_> {
-    /// The countries and areas the events name, each once.
-    pub(crate) fn situations(&self) -> Vec<&SituationId> {
-        let mut countries: Vec<&SituationId> = self
-            .reports
-            .iter()
-            .filter_map(|r| r.place.situation.as_ref())
-            .collect();
-        countries.sort();
-        countries.dedup();
-        countries
+    /// Inserts the rows given by `values` (placeholders for [`REPORT_VALUES`] values a row),
+    /// leaving out events already held.
+    pub(crate) fn insert(values: &str) -> String {
+        format!("{REPORT_INSERT} {values} ON CONFLICT DO NOTHING")
     }
 
-    /// Inserts the rows given by `values`, leaving out events already held.
-    pub(crate) fn insert(&self, values: &str) -> String {
-        format!(
-            "INSERT INTO reports (channel, text, place_name, latitude, longitude, situation_id, place_state, \
-             observed_at, received_at, credibility, tlp, verification, external_ref, details_json) VALUES {values} \
-             ON CONFLICT DO NOTHING"
-        )
-    }
-
-    /// The values of `report`'s row; `observed_at` is its time as stored.
+    /// The values of `report`'s row; `observed_at` is its time as stored. Published, curated
+    /// datasets: plausible, but not checked by this team.
     pub(crate) fn params<'r>(
         &'r self,
         report: &'r NewReport,
         observed_at: Option<&'r str>,
-    ) -> [Param<'r>; DATASET_REPORT_VALUES] {
-        [
-            Param::Text(Some(channel_name(report.channel))),
-            Param::Text(Some(&report.text)),
-            Param::Text(report.place.name.as_deref()),
-            Param::Real(report.place.point.map(|p| p.0)),
-            Param::Real(report.place.point.map(|p| p.1)),
-            Param::Text(report.place.situation.as_ref().map(SituationId::as_str)),
-            Param::Text(Some(report.place.state)),
-            Param::Text(observed_at),
-            Param::Text(Some(&self.received_at)),
-            Param::Int(Some(i64::from(report.credibility.number()))),
-            Param::Text(Some(report.tlp.as_str())),
-            // Published, curated datasets: plausible, but not checked by this team.
-            Param::Text(Some(VerificationState::Unverified.as_str())),
-            Param::Text(report.external_ref.as_deref()),
-            Param::Text(report.details_json.as_deref()),
-        ]
+    ) -> [Param<'r>; REPORT_VALUES] {
+        report_params(
+            None,
+            report,
+            observed_at,
+            &self.received_at,
+            VerificationState::Unverified,
+            None,
+        )
     }
 
-    /// The audit entry recording the import, `inserted` of its events being new.
-    pub(crate) fn audit_event(&self, inserted: u64) -> AuditEvent {
+    /// The audit entry recording the import of a file with `facts`, `inserted` of its events
+    /// being new.
+    pub(crate) fn audit_event(&self, facts: &DatasetFacts, inserted: u64) -> AuditEvent {
         AuditEvent {
             actor: self.actor.to_string(),
             action: "dataset.import".to_string(),
-            entity: format!("dataset:{}", self.dataset),
+            entity: format!("dataset:{}", facts.dataset),
             before: None,
             after: Some(
                 json!({
                     "file": self.file_name,
-                    "sha256": self.sha256,
-                    "events": self.reports.len(),
+                    "sha256": facts.sha256,
+                    "events": facts.events,
                     "new": inserted,
                 })
                 .to_string(),
@@ -859,12 +872,14 @@ pub(crate) const REPORT_VALUES: usize = 17;
 /// leaving out any whose fingerprint or dataset reference is held, and returns the id and
 /// fingerprint of each one inserted.
 pub(crate) fn report_insert(values: &str) -> String {
-    format!(
-        "INSERT INTO reports (source_id, channel, text, place_name, latitude, longitude, situation_id, \
-         place_state, observed_at, received_at, language, credibility, tlp, verification, fingerprint, \
-         external_ref, details_json) VALUES {values} ON CONFLICT DO NOTHING RETURNING id, fingerprint"
-    )
+    format!("{REPORT_INSERT} {values} ON CONFLICT DO NOTHING RETURNING id, fingerprint")
 }
+
+/// The start of an insert of report rows, with [`report_params`]' columns.
+const REPORT_INSERT: &str =
+    "INSERT INTO reports (source_id, channel, text, place_name, latitude, longitude, situation_id, \
+     place_state, observed_at, received_at, language, credibility, tlp, verification, fingerprint, \
+     external_ref, details_json) VALUES";
 
 /// The report already held with a fingerprint (`$1`) or dataset reference (`$2`).
 pub(crate) const HELD_REPORT: &str =
@@ -876,7 +891,8 @@ fn report_params<'a>(
     report: &'a NewReport,
     observed_at: Option<&'a str>,
     received_at: &'a str,
-    fingerprint: &'a str,
+    verification: VerificationState,
+    fingerprint: Option<&'a str>,
 ) -> [Param<'a>; REPORT_VALUES] {
     [
         Param::Text(source_id),
@@ -892,8 +908,8 @@ fn report_params<'a>(
         Param::Text(report.language.as_deref()),
         Param::Int(Some(i64::from(report.credibility.number()))),
         Param::Text(Some(report.tlp.as_str())),
-        Param::Text(Some(VerificationState::Triage.as_str())),
-        Param::Text(Some(fingerprint)),
+        Param::Text(Some(verification.as_str())),
+        Param::Text(fingerprint),
         Param::Text(report.external_ref.as_deref()),
         Param::Text(report.details_json.as_deref()),
     ]
@@ -916,7 +932,8 @@ impl AcceptRow<'_> {
             &self.write.report,
             self.observed_at.as_deref(),
             &self.received_at,
-            &self.fingerprint,
+            VerificationState::Triage,
+            Some(&self.fingerprint),
         )
     }
 

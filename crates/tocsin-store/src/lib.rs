@@ -50,7 +50,9 @@ pub use community::{BroadcastRecord, CommunityDelivery, SubscriberRow};
 pub use datasets::{CountryYearImport, ImportOutcome, StructuralSummary};
 pub use error::StoreError;
 pub use export::{ExportError, ExportRow};
-pub use intake::{Accepted, Delivery, InboxEntry, InboxState, NewReport, PlaceInput, Received};
+pub use intake::{
+    Accepted, DatasetFacts, Delivery, InboxEntry, InboxState, NewReport, PlaceInput, Received,
+};
 pub use map::{MapCell, MapQuery};
 pub use reports::{Grade, ManualPlace, ReportFilter, ReportView, MAX_PAGE};
 pub use responses::{IndicatorObservation, ResponseFields, ResponseRecord};
@@ -202,8 +204,10 @@ impl Store {
         Ok(())
     }
 
-    /// Closes the pool, waiting for connections to finish (SQLite then checkpoints its WAL).
+    /// Stops the intake writer and closes the pools, waiting for connections to finish (SQLite
+    /// then copies its write-ahead log into the database file).
     pub async fn close(&self) {
+        self.writer.close().await;
         self.write_pool.close().await;
         self.pool.close().await;
     }

@@ -31,7 +31,8 @@ impl TokenLookups {
     /// requests waiting for it.
     pub(crate) fn start(pool: AnyPool, backend: Backend) -> TokenLookups {
         let (queue, receiver) = mpsc::channel(4 * MAX_BATCH);
-        crate::dedicated::spawn("tocsin-tokens", answer(pool, backend, receiver));
+        // It stops when the last handle is dropped.
+        let _ = crate::dedicated::spawn("tocsin-tokens", answer(pool, backend, receiver));
         TokenLookups { queue }
     }
 

@@ -13,8 +13,8 @@ use tocsin_domain::{
     Channel, Contact, Countries, CountryYear, Credibility, Situation, SituationId, Tlp,
 };
 use tocsin_store::{
-    Backend, CountryYearImport, Delivery, InboxState, NewReport, PlaceInput, Received, Store,
-    StoreError, Vault,
+    Backend, CountryYearImport, DatasetFacts, Delivery, InboxState, NewReport, PlaceInput,
+    Received, Store, StoreError, Vault,
 };
 
 const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
@@ -558,6 +558,75 @@ async fn reports_with_and_without_a_sender_arriving_together_share_one_chain(db:
     assert_eq!(receipts, expected, "one receipt per report");
 }
 
+/// A published event as a report, as `tocsin import` makes them.
+fn dataset_report(n: u64) -> NewReport {
+    let mut report = sms_report("+211900000000", &format!("clashes reported, event {n}"));
+    report.sender = None;
+    report.channel = Channel::DatasetImport;
+    report.language = None;
+    report.external_ref = Some(format!("ucdp-ged:{n}"));
+    report.details_json = Some(format!("{{\"event_id\":\"{n}\"}}"));
+    report
+}
+
+fn facts(events: u64) -> DatasetFacts {
+    DatasetFacts {
+        dataset: "ucdp-ged".to_string(),
+        sha256: "ab".repeat(32),
+        events,
+    }
+}
+
+// A dataset's events are stored as they are read, all or nothing, each once however often
+// the file is imported.
+async fn dataset_events_are_imported_whole_and_once(db: Db) {
+    let store = db.open().await;
+    let import = |events: std::ops::Range<u64>, damaged: bool| {
+        let store = store.clone();
+        async move {
+            store
+                .import_dataset_reports("ged.csv", "cli:test", NOW, |emit| {
+                    for n in events.clone() {
+                        emit(dataset_report(n));
+                    }
+                    if damaged {
+                        // Any error of the reader's own type (here, one the store has).
+                        return Err(StoreError::Corrupt("line 1001: damaged".to_string()));
+                    }
+                    Ok(facts(events.end - events.start))
+                })
+                .await
+        }
+    };
+    // A file found damaged after 1,000 events were handed on: nothing is kept.
+    let refused = import(0..1_000, true).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Corrupt(message)) if message == "line 1001: damaged"),
+        "{refused:?}"
+    );
+    assert_eq!(store.verify_audit().await.unwrap().entries, 0);
+
+    let (read, new) = import(0..1_000, false).await.unwrap();
+    assert_eq!((read.events, new), (1_000, 1_000));
+    // A later edition with 500 more events adds only those.
+    let (read, new) = import(0..1_500, false).await.unwrap();
+    assert_eq!((read.events, new), (1_500, 500));
+    let entries = store.audit_entries(0, 10).await.unwrap();
+    let recorded: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|entry| serde_json::from_str(entry.event.after.as_deref().unwrap()).unwrap())
+        .collect();
+    assert_eq!(
+        recorded.len(),
+        2,
+        "one audit entry per import that was kept"
+    );
+    assert_eq!(recorded[1]["events"], 1_500);
+    assert_eq!(recorded[1]["new"], 500);
+    assert_eq!(recorded[1]["file"], "ged.csv");
+    assert_eq!(entries[1].event.entity, "dataset:ucdp-ged");
+}
+
 async fn a_retry_under_a_new_message_id_is_the_same_report(db: Db) {
     let store = db.open().await;
     let vault = vault();
@@ -693,6 +762,7 @@ contract!(
     a_retry_under_a_new_message_id_is_the_same_report,
     repeats_arriving_together_are_stored_once,
     reports_with_and_without_a_sender_arriving_together_share_one_chain,
+    dataset_events_are_imported_whole_and_once,
     contacts_are_sealed_and_revealing_one_is_audited,
     unreadable_payloads_are_kept_with_their_reason,
 );

@@ -30,38 +30,42 @@ pub async fn run(
     match command {
         ImportCommand::Ewp { file } => import_ewp(settings, &file, json).await,
         ImportCommand::UcdpGed { file } => {
-            import_events(settings, &file, json, tocsin_ingest::parse_ucdp_ged).await
+            import_events(settings, &file, json, tocsin_ingest::stream_ucdp_ged).await
         }
         ImportCommand::Acled { file } => {
-            import_events(settings, &file, json, tocsin_ingest::parse_acled).await
+            import_events(settings, &file, json, tocsin_ingest::stream_acled).await
         }
     }
 }
-
-type EventParser =
-    fn(&str, &[u8]) -> Result<tocsin_ingest::DatasetFile, tocsin_ingest::IngestError>;
 
 /// An event dataset: every event a report, all or nothing, events already held skipped.
 async fn import_events(
     settings: &Settings,
     file: &std::path::Path,
     json: bool,
-    parse: EventParser,
+    stream: tocsin_ingest::DatasetStream,
 ) -> anyhow::Result<Outcome> {
     let name = file.display().to_string();
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {name}"))?;
-    let progress = spinner(&format!("checking {name}"));
-    let parsed = parse(&name, &bytes).map_err(|error| {
-        progress.finish_and_clear();
-        anyhow::anyhow!("{error}\nnothing was imported: fix the file and run the import again")
-    })?;
-    progress.set_message(format!("importing {} events", parsed.events.len()));
     let store = super::open_store(settings).await?;
-    let outcome =
-        tocsin_app::import_events(&store, &name, &parsed, &super::cli_actor(), super::now())
-            .await?;
+    let progress = spinner(&format!("importing the events of {name}"));
+    let imported = tocsin_app::import_events(
+        &store,
+        &name,
+        &bytes,
+        stream,
+        &super::cli_actor(),
+        super::now(),
+    )
+    .await;
     store.close().await;
     progress.finish_and_clear();
+    let outcome = imported.map_err(|error| match error {
+        tocsin_app::EventImportError::File(error) => {
+            anyhow::anyhow!("{error}\nnothing was imported: fix the file and run the import again")
+        }
+        tocsin_app::EventImportError::Store(error) => anyhow::Error::new(error),
+    })?;
     emit(json, &outcome, |o| {
         format!(
             "{} events in {}: {} new, {} already held",

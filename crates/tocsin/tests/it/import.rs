@@ -214,3 +214,45 @@ fn event_datasets_import_every_event_once() {
     });
     assert_eq!(reports, 16_566 + 9_000);
 }
+
+// Events are stored while the rest of the file is still being read: a problem near the end of
+// the file, found after thousands of events were stored, still leaves nothing imported.
+#[test]
+fn an_event_file_damaged_near_its_end_imports_nothing() {
+    let sandbox = Sandbox::create();
+    let good =
+        std::fs::read_to_string(crate::test_data().join("events/ucdp_ged191_syria.csv")).unwrap();
+    let cut = good.trim_end().rfind(',').unwrap();
+    let bad_path = sandbox.dir.path().join("damaged-ged.csv");
+    std::fs::write(&bad_path, &good[..cut - 40]).unwrap();
+    let (code, stdout, stderr) = run(sandbox
+        .tocsin()
+        .args(["import", "ucdp-ged"])
+        .arg(&bad_path)
+        .arg("--json"));
+    assert_eq!(code, 2, "stdout: {stdout}\nstderr: {stderr}");
+    assert!(stderr.contains("expected 41 fields"), "{stderr}");
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+
+    let export = sandbox.dir.path().join("after.csv");
+    let (code, stdout, stderr) = run(sandbox
+        .tocsin()
+        .args(["reports", "export", "--json", "--format", "csv", "-o"])
+        .arg(&export));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        json(&stdout)["reports"],
+        0,
+        "no event of the damaged file is kept"
+    );
+
+    // The good file still imports whole afterwards.
+    let good_path = crate::test_data().join("events/ucdp_ged191_syria.csv");
+    let (code, stdout, stderr) = run(sandbox
+        .tocsin()
+        .args(["import", "ucdp-ged"])
+        .arg(&good_path)
+        .arg("--json"));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json(&stdout)["inserted"], 16_566);
+}
