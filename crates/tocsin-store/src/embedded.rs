@@ -39,16 +39,13 @@ pub(crate) struct EmbeddedWriter {
 impl EmbeddedWriter {
     /// Opens the database file `file` (already created and in WAL mode).
     pub(crate) fn open(file: &str) -> Result<EmbeddedWriter, StoreError> {
-        let connection = Connection::open_with_flags(
+        let connection = connect(
             file,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            &format!(
+                "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = {};",
+                crate::WRITER_CHECKPOINT_PAGES
+            ),
         )?;
-        connection.busy_timeout(Duration::from_millis(crate::BUSY_TIMEOUT_MS))?;
-        connection.execute_batch(&format!(
-            "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA synchronous = NORMAL; \
-             PRAGMA wal_autocheckpoint = {};",
-            crate::WRITER_CHECKPOINT_PAGES
-        ))?;
         Ok(EmbeddedWriter { connection })
     }
 
@@ -235,20 +232,13 @@ fn store_chunks<E: From<StoreError>>(
     chunks: std::sync::mpsc::Receiver<Vec<NewReport>>,
     finish: impl FnOnce() -> Result<DatasetFacts, E>,
 ) -> Result<(DatasetFacts, u64), E> {
-    let mut connection = Connection::open_with_flags(
+    let mut connection = connect(
         file,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(StoreError::from)?;
-    connection
-        .busy_timeout(Duration::from_millis(crate::BUSY_TIMEOUT_MS))
-        .map_err(StoreError::from)?;
-    connection
-        .execute_batch(&format!(
-            "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA synchronous = FULL; \
-             PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA wal_autocheckpoint = 0;"
-        ))
-        .map_err(StoreError::from)?;
+        &format!(
+            "PRAGMA synchronous = FULL; PRAGMA cache_size = -{IMPORT_CACHE_KIB}; \
+             PRAGMA wal_autocheckpoint = 0;"
+        ),
+    )?;
     let tx = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(StoreError::from)?;
@@ -279,6 +269,20 @@ fn insert_chunks(
         }
     }
     Ok(inserted)
+}
+
+/// A connection to the SQLite file `file` (already created and in WAL mode) with the settings
+/// every connection of the store has, then `settings` (more `PRAGMA`s).
+fn connect(file: &str, settings: &str) -> Result<Connection, StoreError> {
+    let connection = Connection::open_with_flags(
+        file,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    connection.busy_timeout(Duration::from_millis(crate::BUSY_TIMEOUT_MS))?;
+    connection.execute_batch(&format!(
+        "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; {settings}"
+    ))?;
+    Ok(connection)
 }
 
 /// One row of `columns` anonymous placeholders.
