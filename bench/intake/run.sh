@@ -148,6 +148,9 @@ else:
     # Builds before reading and storing overlapped (TOCSIN_BENCH_IMPORTER) timed them apart.
     print(f"parse + store       {r['parse_seconds'] * 1000:.1f} + {r['store_seconds'] * 1000:.1f} ms = {r['rows_per_second']:.0f} rows/s")
 print(f"baseline            {r['baseline_seconds'] * 1000:.1f} ms = {r['baseline_rows_per_second']:.0f} rows/s")
+if 'floor_seconds' in r:
+    # The same rows copied table to table inside SQLite, with Tocsin's schema and settings.
+    print(f"SQLite alone        {r['floor_seconds'] * 1000:.1f} ms = {r['floor_rows_per_second']:.0f} rows/s (no parsing, no binding: the floor)")
 PY
   echo "ratio               $(ratio "$rows_per_second" "$baseline_per_second") of the baseline"
 done

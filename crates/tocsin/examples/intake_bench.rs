@@ -6,7 +6,8 @@
 //!   intake_bench reports DIR ROWS         plain batched insert of ROWS report rows shaped like
 //!                                         the HTTP benchmark's (see `bench/intake/post.lua`)
 //!   intake_bench import DATASET FILE DIR  DATASET is ucdp-ged or acled: Tocsin's import path
-//!                                         against a plain batched insert of the same rows
+//!                                         against a plain batched insert of the same rows, and
+//!                                         SQLite's own floor for storing them (`sqlite_floor`)
 //!   intake_bench count DATABASE           reports, accepted payloads, audit chain of a database
 //!
 //! Every result is one JSON object on stdout. The baseline is what a careful programmer would
@@ -186,6 +187,8 @@ async fn import(dataset: &str, file: &Path, dir: &Path) -> anyhow::Result<serde_
         let close_seconds = started.elapsed().as_secs_f64();
         let baseline_seconds =
             plain_insert(&dir.join(format!("baseline-{dataset}-{run}.db")), &rows).await?;
+        let floor_seconds =
+            sqlite_floor(&database, &dir.join(format!("floor-{dataset}-{run}.db"))).await?;
         runs.push((
             import_seconds,
             json!({
@@ -195,6 +198,7 @@ async fn import(dataset: &str, file: &Path, dir: &Path) -> anyhow::Result<serde_
                 "import_seconds": import_seconds,
                 "close_seconds": close_seconds,
                 "baseline_seconds": baseline_seconds,
+                "floor_seconds": floor_seconds,
             }),
         ));
     }
@@ -214,6 +218,8 @@ async fn import(dataset: &str, file: &Path, dir: &Path) -> anyhow::Result<serde_
         "close_seconds": seconds("close_seconds"),
         "baseline_seconds": seconds("baseline_seconds"),
         "baseline_rows_per_second": rows / seconds("baseline_seconds"),
+        "floor_seconds": seconds("floor_seconds"),
+        "floor_rows_per_second": rows / seconds("floor_seconds"),
     }))
 }
 
@@ -261,6 +267,52 @@ async fn plain_insert(database: &PathBuf, rows: &[Row]) -> anyhow::Result<f64> {
         }
         tx.commit().await?;
     }
+    let seconds = started.elapsed().as_secs_f64();
+    connection.close().await?;
+    Ok(seconds)
+}
+
+/// SQLite's own time to store the reports Tocsin imported into `imported`: they are copied, in
+/// one `INSERT … SELECT` and one transaction, into a fresh database `floor` with Tocsin's schema
+/// (migrations, indexes, foreign keys) and durability settings. No parsing, no values handed
+/// across from Rust: the least any import into this schema can take. Returns the seconds of
+/// the insert and its commit.
+async fn sqlite_floor(imported: &Path, floor: &Path) -> anyhow::Result<f64> {
+    Store::open(&format!("sqlite://{}", floor.display()))
+        .await?
+        .close()
+        .await;
+    let options = SqliteConnectOptions::new()
+        .filename(floor)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .pragma("cache_size", "-131072")
+        .pragma("wal_autocheckpoint", "0");
+    let mut connection = SqliteConnection::connect_with(&options).await?;
+    sqlx::query("ATTACH DATABASE ? AS imported")
+        .bind(imported.display().to_string())
+        .execute(&mut connection)
+        .await?;
+    // The situations the reports point at, and the imported rows read once into the page
+    // cache, before the clock starts.
+    sqlx::raw_sql(
+        "INSERT OR IGNORE INTO situations SELECT * FROM imported.situations; \
+         SELECT count(*), sum(length(details_json)) FROM imported.reports;",
+    )
+    .execute(&mut connection)
+    .await?;
+    let columns = "source_id, channel, text, place_name, latitude, longitude, situation_id, \
+                   place_state, observed_at, received_at, language, credibility, tlp, \
+                   verification, fingerprint, external_ref, details_json";
+    let started = Instant::now();
+    sqlx::raw_sql(&format!(
+        "BEGIN IMMEDIATE; \
+         INSERT INTO reports ({columns}) SELECT {columns} FROM imported.reports ORDER BY id; \
+         COMMIT;"
+    ))
+    .execute(&mut connection)
+    .await?;
     let seconds = started.elapsed().as_secs_f64();
     connection.close().await?;
     Ok(seconds)
