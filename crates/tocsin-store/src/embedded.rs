@@ -13,7 +13,7 @@
 //! outcome of every write is decided by the same code ([`ReceivePlan`], [`AcceptPlan`]).
 //! Every other write still goes through sqlx.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
@@ -261,8 +261,14 @@ fn insert_chunks(
 ) -> Result<u64, StoreError> {
     let mut insert = tx.prepare(&DatasetImport::insert(&placeholders(REPORT_VALUES)))?;
     let mut inserted = 0u64;
+    // A dataset names the same countries in chunk after chunk: each is made sure of once.
+    let mut ensured: HashSet<SituationId> = HashSet::new();
     for chunk in chunks {
-        ensure_situations(tx, intake::named_situations(&chunk))?;
+        let named = intake::named_situations(&chunk)
+            .into_iter()
+            .filter(|&situation| ensured.insert(situation.clone()))
+            .collect::<Vec<_>>();
+        ensure_situations(tx, named)?;
         for report in &chunk {
             let observed_at = report.observed_at.map(timestamp_text);
             inserted += insert.execute(import.params(report, observed_at.as_deref()))? as u64;
