@@ -121,6 +121,10 @@ for connections in $connection_counts; do
   http_run "$connections"
 done
 
+# The HTTP runs leave hundreds of megabytes for the kernel to write back; an import's flush
+# would wait behind them. Remove their databases and let the disk settle first.
+rm -rf "$work/data" "$work"/baseline-api.db*
+sync
 for dataset in ucdp-ged acled; do
   case $dataset in
     ucdp-ged) file=$data/events/ucdp_ged191_syria.csv ;;
