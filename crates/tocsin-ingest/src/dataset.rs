@@ -122,7 +122,9 @@ pub(crate) fn stream_events(
     mut convert: impl FnMut(&mut Row<'_>) -> Option<DatasetEvent>,
     emit: &mut dyn FnMut(DatasetEvent),
 ) -> Result<DatasetSummary, IngestError> {
-    let mut seen_ids = FxHashSet::with_capacity_and_hasher(line_count(bytes), Default::default());
+    // Not sized from the file's line count: counting them first would hold back the first
+    // event by milliseconds, and the set is cheap to grow.
+    let mut seen_ids = FxHashSet::default();
     // The file's digest is worked out on another core while its rows are read.
     let (sha256, events) = std::thread::scope(|scope| {
         let digest = scope.spawn(|| sha256_hex(bytes));

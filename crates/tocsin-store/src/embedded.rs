@@ -173,8 +173,12 @@ fn append_audit(
 /// and writes the index pages again and again.
 const IMPORT_CACHE_KIB: u32 = 128 * 1024;
 
-/// Reports handed from the reading thread to the storing one at a time.
+/// Reports handed from the reading thread to the storing one at a time, once under way.
 const IMPORT_CHUNK: usize = 256;
+
+/// The first chunk of reports handed on: small, so that storing starts as soon as a few rows
+/// are read; each next chunk is twice the one before, up to [`IMPORT_CHUNK`].
+const IMPORT_FIRST_CHUNK: usize = 16;
 
 /// Imports a dataset's events as reports into the SQLite file `file` (see
 /// [`crate::Store::import_dataset_reports`]): `read` runs on a thread of its own and hands its
@@ -198,11 +202,13 @@ where
         let reader = std::thread::Builder::new()
             .name("tocsin-import-read".to_string())
             .spawn_scoped(scope, move || {
-                let mut chunk = Vec::with_capacity(IMPORT_CHUNK);
+                let mut size = IMPORT_FIRST_CHUNK;
+                let mut chunk = Vec::with_capacity(size);
                 let facts = read(&mut |report| {
                     chunk.push(report);
-                    if chunk.len() == IMPORT_CHUNK {
-                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(IMPORT_CHUNK));
+                    if chunk.len() == size {
+                        size = (size * 2).min(IMPORT_CHUNK);
+                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(size));
                         // Refused only once storing has failed: the rest is read to the end
                         // and dropped.
                         let _ = chunks.send(full);
