@@ -32,7 +32,7 @@ impl FromStr for ExportFormat {
 }
 
 /// Column names and their HXL hashtags.
-const COLUMNS: [(&str, &str); 15] = [
+const COLUMNS: [(&str, &str); 19] = [
     ("id", "#event+id"),
     ("received_at", "#date+reported"),
     ("observed_at", "#date+occurred"),
@@ -48,9 +48,13 @@ const COLUMNS: [(&str, &str); 15] = [
     ("verification", "#status+verification"),
     ("channel", "#meta+channel"),
     ("source", "#meta+source"),
+    ("reference", "#meta+ref"),
+    ("event_type", "#event+type"),
+    ("fatalities", "#affected+killed"),
+    ("actors", "#group+name"),
 ];
 
-fn fields(row: &ExportRow) -> [String; 15] {
+fn fields(row: &ExportRow) -> [String; 19] {
     let opt = |value: &Option<String>| value.clone().unwrap_or_default();
     let num = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
     [
@@ -69,6 +73,10 @@ fn fields(row: &ExportRow) -> [String; 15] {
         row.verification.clone(),
         row.channel.clone(),
         opt(&row.source),
+        opt(&row.reference),
+        opt(&row.event_type),
+        row.fatalities.map(|n| n.to_string()).unwrap_or_default(),
+        opt(&row.actors),
     ]
 }
 

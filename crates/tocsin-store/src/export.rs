@@ -29,6 +29,26 @@ pub struct ExportRow {
     /// The source's pseudonym; left out of exports for TLP:GREEN and TLP:CLEAR audiences,
     /// where linking reports by sender could help identify the sender.
     pub source: Option<String>,
+    /// The record this report is in the system it came from: `dataset:event-id` for an
+    /// imported event (`acled:SDN12345`), `api:ID` for a partner system's report. A partner's
+    /// id is shown only where the source is.
+    pub reference: Option<String>,
+    /// An imported event's type as its dataset names it ("Battles", "one-sided violence").
+    pub event_type: Option<String>,
+    /// An imported event's fatalities, as its dataset estimates them.
+    pub fatalities: Option<i64>,
+    /// An imported event's actors, as its dataset names them, separated by "; ".
+    pub actors: Option<String>,
+}
+
+/// The facts of an imported event kept with its report (the `details_json` column; see
+/// `tocsin_app::events`); the keys read here are the ones exports show.
+#[derive(serde::Deserialize)]
+struct EventFacts {
+    event_type: Option<String>,
+    fatalities: Option<i64>,
+    #[serde(default)]
+    actors: Vec<String>,
 }
 
 impl Store {
@@ -43,8 +63,8 @@ impl Store {
         let list = crate::reports::allowed_markings(clearance);
         let sql = format!(
             "SELECT id, received_at, observed_at, situation_id, place_name, latitude, longitude, place_state, \
-             text, language, credibility, tlp, verification, channel, source_id \
-             FROM reports WHERE tlp IN ({list}) ORDER BY id"
+             text, language, credibility, tlp, verification, channel, source_id, external_ref, \
+             details_json FROM reports WHERE tlp IN ({list}) ORDER BY id"
         );
         let mut rows = sqlx::query(&sql).fetch(&self.pool);
         let mut count = 0;
@@ -71,12 +91,22 @@ pub enum ExportError<E> {
     Sink(E),
 }
 
-/// Reads an [`ExportRow`] from a row with the export columns; the source's pseudonym only for
-/// audiences cleared for TLP:AMBER or narrower, where linking reports by sender is safe.
+/// Reads an [`ExportRow`] from a row with the export columns; the source's pseudonym (and a
+/// partner system's id for the report) only for audiences cleared for TLP:AMBER or narrower,
+/// where linking reports by sender is safe.
 pub(crate) fn export_row(
     row: &sqlx::any::AnyRow,
     show_source: bool,
 ) -> Result<ExportRow, sqlx::Error> {
+    let channel: String = row.try_get("channel")?;
+    let details: Option<String> = row.try_get("details_json")?;
+    let facts = details
+        .as_deref()
+        .map(serde_json::from_str::<EventFacts>)
+        .transpose()
+        .map_err(|error| sqlx::Error::Decode(Box::new(error)))?;
+    let reference: Option<String> = row.try_get("external_ref")?;
+    let published = channel == crate::intake::channel_name(tocsin_domain::Channel::DatasetImport);
     Ok(ExportRow {
         id: row.try_get("id")?,
         received_at: row.try_get("received_at")?,
@@ -91,11 +121,17 @@ pub(crate) fn export_row(
         credibility: row.try_get("credibility")?,
         tlp: row.try_get("tlp")?,
         verification: row.try_get("verification")?,
-        channel: row.try_get("channel")?,
+        channel,
         source: if show_source {
             row.try_get("source_id")?
         } else {
             None
         },
+        reference: reference.filter(|_| published || show_source),
+        event_type: facts.as_ref().and_then(|f| f.event_type.clone()),
+        fatalities: facts.as_ref().and_then(|f| f.fatalities),
+        actors: facts
+            .map(|f| f.actors.join("; "))
+            .filter(|actors| !actors.is_empty()),
     })
 }

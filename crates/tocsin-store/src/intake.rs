@@ -118,7 +118,7 @@ pub struct Accepted {
     pub duplicate: bool,
 }
 
-fn channel_name(channel: Channel) -> &'static str {
+pub(crate) fn channel_name(channel: Channel) -> &'static str {
     match channel {
         Channel::Sms => "sms",
         Channel::WebForm => "web_form",

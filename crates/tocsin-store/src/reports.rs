@@ -72,7 +72,7 @@ pub struct ManualPlace {
 
 const COLUMNS: &str = "r.id, r.received_at, r.observed_at, r.situation_id, r.place_name, \
     r.latitude, r.longitude, r.place_state, r.text, r.language, r.credibility, r.tlp, \
-    r.verification, r.channel, r.source_id, s.reliability";
+    r.verification, r.channel, r.source_id, r.external_ref, r.details_json, s.reliability";
 
 impl Store {
     /// Reports matching `filter`, newest first, with at most [`MAX_PAGE`] in one page.

@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use serde::Deserialize;
 use tocsin_domain::{Credibility, Principal, SituationId, Tlp, VerificationState};
-use tocsin_store::{Grade, ManualPlace, ReportFilter};
+use tocsin_store::{ExportRow, Grade, ManualPlace, ReportFilter};
 
 use super::layout::Layout;
 use super::{local_path, render, see_other, PageError, SessionCsrf};
@@ -58,11 +58,28 @@ struct Row {
     place_state: String,
     needs_place: bool,
     text: String,
+    /// An imported event's facts on one line: type, fatalities, actors, dataset record.
+    facts: Option<String>,
     credibility: i64,
     tlp: String,
     verification: String,
     /// The states this report may move to, by the verification workflow.
     moves: Vec<&'static str>,
+}
+
+/// An imported event's facts as the inbox shows them under its text ("Battles · 3 killed ·
+/// actors · acled:SDN123"), or none for a report that has none.
+fn event_facts(report: &ExportRow) -> Option<String> {
+    let parts: Vec<String> = [
+        report.event_type.clone(),
+        report.fatalities.map(|n| format!("{n} killed")),
+        report.actors.clone(),
+        report.reference.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 /// Whether `who` may open a report's indicator page (by the access rules).
@@ -142,7 +159,9 @@ async fn inbox(
         .map(|view| {
             let report = view.report;
             let from = report.verification.parse::<VerificationState>().ok();
+            let facts = event_facts(&report);
             Row {
+                facts,
                 moves: tocsin_domain::report::WORKFLOW
                     .iter()
                     .filter(|t| Some(t.from) == from && t.roles.contains(&who.role))

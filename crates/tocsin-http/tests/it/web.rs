@@ -664,6 +664,55 @@ async fn some_reports(state: &AppState, texts: &[&str]) -> Vec<i64> {
     ids
 }
 
+/// An imported event shows its dataset's facts in the inbox, on its report page and through
+/// the API: type, fatalities, actors and its record in the dataset.
+#[tokio::test]
+async fn imported_events_show_their_type_fatalities_actors_and_dataset_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let state = state(store.clone());
+    add_user(&store, "amina", Role::Analyst).await;
+    let file = "event_id_cnty,event_date,year,event_type,sub_event_type,actor1,assoc_actor_1,\
+                actor2,assoc_actor_2,civilian_targeting,iso,country,admin1,admin2,location,\
+                latitude,longitude,source,notes,fatalities\n\
+                SDN9001,2022-03-02,2022,Violence against civilians,Attack,Militia (Sudan),,\
+                Civilians (Sudan),,Civilian targeting,729,Sudan,West Darfur,Kreinik,Kreinik,\
+                13.5,22.4,Radio Dabanga,\"Militia attacked the village of Kreinik.\",12\n";
+    let imported = tocsin_app::import_events(
+        &store,
+        "acled.csv",
+        file.as_bytes(),
+        tocsin_ingest::stream_acled,
+        "amina",
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(imported.inserted, 1);
+    let facts = "Violence against civilians · 12 killed · Militia (Sudan); Civilians (Sudan) · acled:SDN9001";
+
+    let analyst = Browser::sign_in(&state, "amina").await;
+    let inbox = analyst.get(&state, "/reports").await;
+    assert_eq!(inbox.status, StatusCode::OK);
+    assert!(inbox.body.contains(facts), "{}", inbox.body);
+
+    let listed = analyst.get(&state, "/api/v1/reports").await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    let listed: serde_json::Value = serde_json::from_str(&listed.body).unwrap();
+    let report = &listed["reports"][0];
+    assert_eq!(report["reference"], "acled:SDN9001");
+    assert_eq!(report["event_type"], "Violence against civilians");
+    assert_eq!(report["fatalities"], 12);
+    assert_eq!(report["actors"], "Militia (Sudan); Civilians (Sudan)");
+
+    let id = report["id"].as_i64().unwrap();
+    let page = analyst
+        .get(&state, &format!("/reports/{id}/indicators"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(facts), "{}", page.body);
+}
+
 #[tokio::test]
 async fn analysts_place_grade_verify_and_move_reports_in_bulk_from_the_inbox() {
     let dir = tempfile::tempdir().unwrap();

@@ -74,6 +74,37 @@ fn exports_respect_tlp_and_validate() {
     assert!(!text.contains("militia commanders"));
     let mut reader = csv::Reader::from_path(&csv_path).unwrap();
     assert_eq!(reader.records().count(), 9_000);
+
+    // An imported event carries its dataset's facts: the first event of the file with more
+    // than five dead is found by its ACLED id, with its type, fatalities and actors.
+    let mut source = csv::Reader::from_path(&acled).unwrap();
+    let header = source.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let deadly = source
+        .records()
+        .map(Result::unwrap)
+        .find(|event| event[column("fatalities")].parse::<u32>().unwrap() > 5)
+        .unwrap();
+    let mut exported = csv::Reader::from_path(&csv_path).unwrap();
+    let exported_header = exported.headers().unwrap().clone();
+    let field = |record: &csv::StringRecord, name: &str| {
+        let at = exported_header.iter().position(|h| h == name).unwrap();
+        record[at].to_string()
+    };
+    let reference = format!("acled:{}", &deadly[column("event_id_cnty")]);
+    let event = exported
+        .records()
+        .map(Result::unwrap)
+        .find(|record| field(record, "reference") == reference)
+        .unwrap_or_else(|| panic!("{reference} is not in the export"));
+    assert_eq!(field(&event, "fatalities"), &deadly[column("fatalities")]);
+    assert_eq!(field(&event, "event_type"), &deadly[column("event_type")]);
+    assert!(
+        field(&event, "actors").contains(&deadly[column("actor1")]),
+        "{:?} lacks {}",
+        field(&event, "actors"),
+        &deadly[column("actor1")]
+    );
     let (restricted, red_path) = export("csv", "TLP:RED");
     assert_eq!(restricted, 9_001);
     assert!(std::fs::read_to_string(red_path)
@@ -102,6 +133,10 @@ fn exports_respect_tlp_and_validate() {
         second_line.starts_with("#event+id,#date+reported"),
         "{second_line}"
     );
+    assert!(
+        second_line.ends_with("#meta+ref,#event+type,#affected+killed,#group+name"),
+        "{second_line}"
+    );
 
     let (count, geojson_path) = export("geojson", "TLP:CLEAR");
     assert_eq!(count, 9_000);
@@ -118,4 +153,12 @@ fn exports_respect_tlp_and_validate() {
         first["properties"]["longitude"].as_f64()
     );
     assert_eq!(first["properties"]["source"], serde_json::Value::Null);
+    let deadly_feature = features
+        .iter()
+        .find(|feature| feature["properties"]["reference"] == reference.as_str())
+        .unwrap();
+    assert_eq!(
+        deadly_feature["properties"]["fatalities"].to_string(),
+        &deadly[column("fatalities")]
+    );
 }
