@@ -27,7 +27,12 @@
 //!   across IRLS steps and lambdas while the steps keep shrinking tenfold and recomputed when
 //!   they stop, so most IRLS steps cost one pass over the data; and the last, sub-threshold
 //!   step is taken without that pass, its effect on the gradients carried by the Gram matrix.
-//!   That pass works four predictor columns at a time, and its logistic function and the
+//!   Inside the solver the standardised predictors are held in single precision (every product
+//!   and sum is in double precision): the passes over the rows are bound by reading the
+//!   columns, and half the bytes makes them about twice as fast. This is a perturbation of the
+//!   predictors below 6e-8 of their size: on the 2025 data the backtest's 5,032 forecasts moved
+//!   by at most 5e-8 of their value, no rank changed and no figure of the backtest. The passes
+//!   (`crate::kernels`) work four predictor columns at a time, and the logistic function and the
 //!   deviance's logarithm are computed by [`crate::mathfn`]'s vectorisable `exp` and `ln`
 //!   (within two units in the last place of the C library's).
 //!   Fitted probabilities are clamped to 0/1 beyond |eta| = log(1/pmin - 1), pmin = 1e-9.
@@ -42,6 +47,7 @@ use multiversion::multiversion;
 use rayon::prelude::*;
 
 use crate::data::Matrix;
+use crate::kernels::{self, Columns};
 use crate::mathfn;
 
 /// glmnet.control() defaults.
@@ -203,50 +209,10 @@ fn is_binary(y: &[f64]) -> bool {
     y.iter().all(|&v| v == 0.0 || v == 1.0)
 }
 
-/// Four dot products of `a` with `b[0..4]` in one pass over `a`.
-#[inline(always)]
-fn dot4(a: &[f64], b: [&[f64]; 4]) -> [f64; 4] {
-    let n = a.len();
-    let [b0, b1, b2, b3] = b.map(|column| &column[..n]);
-    let mut acc = [[0.0f64; 4]; 4];
-    let chunks = a
-        .chunks_exact(4)
-        .zip(b0.chunks_exact(4))
-        .zip(b1.chunks_exact(4))
-        .zip(b2.chunks_exact(4))
-        .zip(b3.chunks_exact(4));
-    for ((((x, c0), c1), c2), c3) in chunks {
-        for lane in 0..4 {
-            acc[0][lane] += x[lane] * c0[lane];
-            acc[1][lane] += x[lane] * c1[lane];
-            acc[2][lane] += x[lane] * c2[lane];
-            acc[3][lane] += x[lane] * c3[lane];
-        }
-    }
-    let mut out = acc.map(|lanes| (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]));
-    let tail = n - n % 4;
-    for (o, column) in out.iter_mut().zip([b0, b1, b2, b3]) {
-        for t in tail..n {
-            *o += a[t] * column[t];
-        }
-    }
-    out
-}
-
-/// `eta += b[0] x[0] + b[1] x[1] + b[2] x[2] + b[3] x[3]`, added left to right.
-#[inline(always)]
-fn axpy4(eta: &mut [f64], b: [f64; 4], x: [&[f64]; 4]) {
-    let n = eta.len();
-    let [x0, x1, x2, x3] = x.map(|column| &column[..n]);
-    let columns = x0.iter().zip(x1).zip(x2).zip(x3);
-    for (e, (((v0, v1), v2), v3)) in eta.iter_mut().zip(columns) {
-        *e = (((*e + b[0] * v0) + b[1] * v1) + b[2] * v2) + b[3] * v3;
-    }
-}
-
 /// The state of glmnet's point solver, kept across the path for warm starts.
 struct Solver<'a> {
-    x: &'a Matrix,
+    /// The standardised predictors in single precision (see [`crate::kernels`]).
+    x: Columns,
     y: &'a [f64],
     usable: &'a [bool],
     alpha: f64,
@@ -372,7 +338,7 @@ impl<'a> Solver<'a> {
             self.in_gram[k] = true;
             let column = self.x.column(k);
             for ((w, v), x) in self.scratch.iter_mut().zip(&self.v).zip(column) {
-                *w = v * x;
+                *w = v * f64::from(*x);
             }
             self.weighted_sums[k] = mathfn::sum(&self.scratch);
             self.targets.clear();
@@ -384,7 +350,7 @@ impl<'a> Solver<'a> {
             );
             let mut chunks = self.targets.chunks_exact(4);
             for four in &mut chunks {
-                let sums = dot4(
+                let sums = kernels::dot4(
                     &self.scratch,
                     [
                         self.x.column(four[0]),
@@ -399,7 +365,7 @@ impl<'a> Solver<'a> {
                 }
             }
             for &j in chunks.remainder() {
-                let value = dot(&self.scratch, self.x.column(j));
+                let value = kernels::dot(&self.scratch, self.x.column(j));
                 self.gram[k * p + j] = value;
                 self.gram[j * p + k] = value;
             }
@@ -428,7 +394,7 @@ impl<'a> Solver<'a> {
             let mut fours = self.active.chunks_exact(4);
             for four in &mut fours {
                 let column = |a: usize| &self.x.column(four[a])[start..end];
-                axpy4(
+                kernels::axpy4(
                     eta,
                     [0, 1, 2, 3].map(|a| self.beta[four[a]]),
                     [column(0), column(1), column(2), column(3)],
@@ -437,7 +403,7 @@ impl<'a> Solver<'a> {
             for &k in fours.remainder() {
                 let b = self.beta[k];
                 for (e, x) in eta.iter_mut().zip(&self.x.column(k)[start..end]) {
-                    *e += b * x;
+                    *e += b * f64::from(*x);
                 }
             }
             let (q, v, r) = (
@@ -461,13 +427,13 @@ impl<'a> Solver<'a> {
             let mut fours = self.strong_list.chunks_exact(4);
             for four in &mut fours {
                 let column = |a: usize| &self.x.column(four[a])[start..end];
-                let sums = dot4(r, [column(0), column(1), column(2), column(3)]);
+                let sums = kernels::dot4(r, [column(0), column(1), column(2), column(3)]);
                 for (&k, sum) in four.iter().zip(sums) {
                     self.gradient[k] += sum;
                 }
             }
             for &k in fours.remainder() {
-                self.gradient[k] += dot(r, &self.x.column(k)[start..end]);
+                self.gradient[k] += kernels::dot(r, &self.x.column(k)[start..end]);
             }
             start = end;
         }
@@ -561,15 +527,25 @@ impl<'a> Solver<'a> {
             }
             // Converged: the step is below the threshold. It is kept, as glmnet keeps it; the
             // gradients were carried along it through the Gram matrix.
-            // KKT check on the predictors the strong rule screened out.
-            let mut violated = false;
-            for k in 0..self.p {
-                if self.strong[k] || !self.usable[k] {
-                    continue;
+            // KKT check on the predictors the strong rule screened out. Their gradients are
+            // computed only here, from the residuals of the last reweighting, four columns to
+            // a pass over the residuals (each sum is the one a single dot product gives).
+            self.targets.clear();
+            self.targets
+                .extend((0..self.p).filter(|&k| !self.strong[k] && self.usable[k]));
+            let mut fours = self.targets.chunks_exact(4);
+            for four in &mut fours {
+                let columns = [0, 1, 2, 3].map(|a| self.x.column(four[a]));
+                let sums = kernels::dot4(&self.r, columns);
+                for (&k, sum) in four.iter().zip(sums) {
+                    self.gradient[k] = sum;
                 }
-                // Screened-out gradients are computed only here, from the residuals of the
-                // last reweighting.
-                self.gradient[k] = dot(&self.r, self.x.column(k));
+            }
+            for &k in fours.remainder() {
+                self.gradient[k] = kernels::dot(&self.r, self.x.column(k));
+            }
+            let mut violated = false;
+            for &k in &self.targets {
                 self.abs_grad[k] = self.gradient[k].abs();
                 if self.abs_grad[k] > l1 {
                     self.strong[k] = true;
@@ -587,7 +563,8 @@ impl<'a> Solver<'a> {
 ///
 /// Compiled also for AVX2 and AVX-512, chosen at run time by the processor. The results are the
 /// same on every path: the code's additions and multiplications are taken in the order written,
-/// whatever the vector width, and Rust never fuses a multiplication with an addition unasked.
+/// whatever the vector width, and Rust never fuses a multiplication with an addition unasked;
+/// [`crate::kernels`] keeps one summation order on every processor too.
 #[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
 pub(crate) fn fit_path(
     data: &Standardized,
@@ -597,8 +574,8 @@ pub(crate) fn fit_path(
     threshold: f64,
     max_passes: usize,
 ) -> Result<Path, PathError> {
-    let x = &data.x;
-    let (n, p) = (x.rows, x.cols);
+    let (n, p) = (data.x.rows, data.x.cols);
+    let x = Columns::from_f64(&data.x.data, n);
     let weight = 1.0 / n as f64;
     let q0 = weight * y.iter().sum::<f64>();
     if q0 <= PMIN || q0 >= 1.0 - PMIN {
@@ -657,7 +634,7 @@ pub(crate) fn fit_path(
     solver.residual_sum = solver.r.iter().sum();
     for k in 0..p {
         if data.usable[k] {
-            solver.gradient[k] = dot(&solver.r, x.column(k));
+            solver.gradient[k] = kernels::dot(&solver.r, solver.x.column(k));
             solver.abs_grad[k] = solver.gradient[k].abs();
         }
     }

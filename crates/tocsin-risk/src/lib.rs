@@ -37,6 +37,7 @@ mod error;
 pub mod forecast;
 pub mod gbm;
 pub mod glmnet;
+mod kernels;
 mod mathfn;
 pub mod metrics;
 pub mod model;
