@@ -40,8 +40,8 @@ const REPORTS_TABLE: &str = "CREATE TABLE reports (
     credibility INTEGER NOT NULL DEFAULT 6, tlp TEXT NOT NULL DEFAULT 'TLP:AMBER',
     verification TEXT NOT NULL DEFAULT 'triage', fingerprint TEXT UNIQUE, external_ref TEXT UNIQUE,
     details_json TEXT);
-CREATE INDEX reports_situation ON reports (situation_id, received_at);
-CREATE INDEX reports_verification ON reports (verification, received_at);
+CREATE INDEX reports_situation ON reports (situation_id);
+CREATE INDEX reports_verification ON reports (verification);
 CREATE INDEX reports_map ON reports (situation_id, longitude, latitude, tlp, verification);";
 
 /// One row of the baseline, with every value computed before the clock starts.
