@@ -106,6 +106,8 @@ struct InboxPage {
     may_act: bool,
     /// Whether each row links to the report's indicators.
     may_code: bool,
+    /// Whether the page links to the exports (every report the reader may see).
+    may_export: bool,
 }
 
 async fn inbox(
@@ -200,6 +202,7 @@ async fn inbox(
             bulk_moves: ["verified", "unverified", "false", "duplicate", "archived"].to_vec(),
             may_act,
             may_code: may_code(&who),
+            may_export: access::allows(who.role, &Method::GET, "/api/v1/reports/export"),
         },
     ))
 }

@@ -711,6 +711,19 @@ async fn imported_events_show_their_type_fatalities_actors_and_dataset_record() 
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(facts), "{}", page.body);
+
+    // The inbox links to the exports, and the signed-in analyst can follow the links.
+    for format in ["csv", "hxl", "geojson"] {
+        let href = format!("/api/v1/reports/export?format={format}");
+        assert!(
+            inbox.body.contains(&format!("href=\"{href}\"")),
+            "{}",
+            inbox.body
+        );
+        let download = analyst.get(&state, &href).await;
+        assert_eq!(download.status, StatusCode::OK, "{}", download.body);
+        assert!(download.body.contains("acled:SDN9001"), "{}", download.body);
+    }
 }
 
 #[tokio::test]
