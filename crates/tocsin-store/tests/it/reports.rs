@@ -155,4 +155,49 @@ async fn analysts_grade_link_and_place_reports_on_the_record(db: Db) {
     }
 }
 
-contract!(analysts_grade_link_and_place_reports_on_the_record);
+/// A partner system's id for its report is shown only to audiences that see the source; a
+/// published dataset's record is shown to everyone who sees the event, with its facts.
+async fn references_and_event_facts_follow_the_audience(db: Db) {
+    let store = db.open().await;
+    let vault = vault();
+    let now = datetime!(2026-11-21 12:00 UTC);
+    let mut partner = sms_report("+211955500011", "roadblock on the Bor road");
+    partner.channel = tocsin_domain::Channel::Api;
+    partner.sender = None;
+    partner.tlp = Tlp::Clear;
+    partner.external_ref = Some("api:partner-7".into());
+    let partner = store.accept(&vault, None, partner, now).await.unwrap();
+    let mut event = sms_report("+211955500012", "clashes at Kreinik");
+    event.channel = tocsin_domain::Channel::DatasetImport;
+    event.sender = None;
+    event.tlp = Tlp::Clear;
+    event.external_ref = Some("acled:SDN9001".into());
+    event.details_json = Some(
+        r#"{"actors":["Militia (Sudan)","Civilians (Sudan)"],"event_type":"Battles","fatalities":12}"#
+            .into(),
+    );
+    let event = store.accept(&vault, None, event, now).await.unwrap();
+
+    for (clearance, partner_reference) in [(Tlp::Clear, None), (Tlp::Amber, Some("api:partner-7"))]
+    {
+        let partner_view = store.report(partner.report_id, clearance).await.unwrap();
+        assert_eq!(partner_view.report.reference.as_deref(), partner_reference);
+        assert_eq!(partner_view.report.fatalities, None);
+        let event_view = store.report(event.report_id, clearance).await.unwrap();
+        assert_eq!(
+            event_view.report.reference.as_deref(),
+            Some("acled:SDN9001")
+        );
+        assert_eq!(event_view.report.event_type.as_deref(), Some("Battles"));
+        assert_eq!(event_view.report.fatalities, Some(12));
+        assert_eq!(
+            event_view.report.actors.as_deref(),
+            Some("Militia (Sudan); Civilians (Sudan)")
+        );
+    }
+}
+
+contract!(
+    analysts_grade_link_and_place_reports_on_the_record,
+    references_and_event_facts_follow_the_audience
+);
