@@ -564,7 +564,8 @@ impl<'a> Solver<'a> {
 /// Compiled also for AVX2 and AVX-512, chosen at run time by the processor. The results are the
 /// same on every path: the code's additions and multiplications are taken in the order written,
 /// whatever the vector width, and Rust never fuses a multiplication with an addition unasked;
-/// [`crate::kernels`] keeps one summation order on every processor too.
+/// [`crate::kernels`] keeps one summation order and one rounding (fused multiply-adds) on every
+/// processor too.
 #[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
 pub(crate) fn fit_path(
     data: &Standardized,

@@ -9,9 +9,11 @@
 //!
 //! **Same result on every processor.** Each dot product keeps eight running sums (row `i` goes
 //! to sum `i % 8`; the rows after the last full eight go to a ninth, in order), adds each
-//! product with a separate multiplication and addition (never fused), and combines the sums in
-//! one fixed order. The AVX2 code holds the eight sums in two 4-wide registers; the portable
-//! code holds them in an array; both compute the same numbers to the last bit.
+//! product with a fused multiply-add (one rounding), and combines the sums in one fixed order.
+//! The AVX2 code holds the eight sums in two 4-wide registers and uses the processor's FMA;
+//! the portable code holds them in an array and uses `f64::mul_add`, which rounds the same way
+//! (in software, slowly, on a processor without FMA). Both compute the same numbers to the
+//! last bit.
 
 /// Predictor columns in single precision, one after the other.
 #[derive(Debug, Clone)]
@@ -63,7 +65,7 @@ pub(crate) fn dot4(a: &[f64], b: [&[f32]; 4]) -> [f64; 4] {
     portable::dot4(a, b)
 }
 
-/// `eta[i] = (((eta[i] + b[0] x[0][i]) + b[1] x[1][i]) + b[2] x[2][i]) + b[3] x[3][i]`.
+/// `eta[i] += b[c] x[c][i]` for the columns `c` in order, each a fused multiply-add.
 #[inline]
 pub(crate) fn axpy4(eta: &mut [f64], b: [f64; 4], x: [&[f32]; 4]) {
     #[cfg(target_arch = "x86_64")]
@@ -83,12 +85,12 @@ mod portable {
         let mut lanes = [0.0f64; 8];
         for (x, y) in a[..full].chunks_exact(8).zip(b[..full].chunks_exact(8)) {
             for lane in 0..8 {
-                lanes[lane] += x[lane] * f64::from(y[lane]);
+                lanes[lane] = x[lane].mul_add(f64::from(y[lane]), lanes[lane]);
             }
         }
         let mut tail = 0.0;
         for (x, &y) in a[full..].iter().zip(&b[full..]) {
-            tail += x * f64::from(y);
+            tail = x.mul_add(f64::from(y), tail);
         }
         combine(lanes, tail)
     }
@@ -101,9 +103,11 @@ mod portable {
         let n = eta.len();
         let [x0, x1, x2, x3] = x.map(|column| &column[..n]);
         for (i, e) in eta.iter_mut().enumerate() {
-            *e = (((*e + b[0] * f64::from(x0[i])) + b[1] * f64::from(x1[i]))
-                + b[2] * f64::from(x2[i]))
-                + b[3] * f64::from(x3[i]);
+            let mut v = *e;
+            for (c, column) in [x0, x1, x2, x3].into_iter().enumerate() {
+                v = b[c].mul_add(f64::from(column[i]), v);
+            }
+            *e = v;
         }
     }
 }
@@ -145,9 +149,7 @@ mod avx2 {
     #[inline(always)]
     fn add_product(simd: V3, sums: &mut [__m256d; 2], x: [__m256d; 2], y: [__m256d; 2]) {
         for half in 0..2 {
-            sums[half] = simd
-                .avx
-                ._mm256_add_pd(sums[half], simd.avx._mm256_mul_pd(x[half], y[half]));
+            sums[half] = simd.fma._mm256_fmadd_pd(x[half], y[half], sums[half]);
         }
     }
 
@@ -156,7 +158,7 @@ mod avx2 {
     fn tail(a: &[f64], b: &[f32]) -> f64 {
         let mut sum = 0.0;
         for (x, &y) in a.iter().zip(b) {
-            sum += x * f64::from(y);
+            sum = x.mul_add(f64::from(y), sum);
         }
         sum
     }
@@ -206,10 +208,9 @@ mod avx2 {
             for c in 0..4 {
                 let y = widen(simd, &columns[c].0[i]);
                 for half in 0..2 {
-                    sums[half] = simd.avx._mm256_add_pd(
-                        sums[half],
-                        simd.avx._mm256_mul_pd(coefficients[c], y[half]),
-                    );
+                    sums[half] = simd
+                        .fma
+                        ._mm256_fmadd_pd(coefficients[c], y[half], sums[half]);
                 }
             }
             *e = lanes(sums);
@@ -217,9 +218,11 @@ mod avx2 {
         let done = n - eta_tail.len();
         for (k, e) in eta_tail.iter_mut().enumerate() {
             let row = done + k;
-            *e = (((*e + b[0] * f64::from(x[0][row])) + b[1] * f64::from(x[1][row]))
-                + b[2] * f64::from(x[2][row]))
-                + b[3] * f64::from(x[3][row]);
+            let mut v = *e;
+            for c in 0..4 {
+                v = b[c].mul_add(f64::from(x[c][row]), v);
+            }
+            *e = v;
         }
     }
 }
