@@ -97,7 +97,11 @@ impl Default for ElasticNetOptions {
 /// Predictors centred and scaled as glmnet does before fitting.
 #[derive(Debug, Clone)]
 pub(crate) struct Standardized {
-    pub x: Matrix,
+    /// The standardised predictors, computed in double precision and held in single precision
+    /// for the solver's passes (see [`crate::kernels`]).
+    pub x: Columns,
+    pub rows: usize,
+    pub cols: usize,
     pub means: Vec<f64>,
     pub scales: Vec<f64>,
     /// False for constant predictors, which glmnet leaves out (`ju`).
@@ -106,30 +110,41 @@ pub(crate) struct Standardized {
 
 impl Standardized {
     pub fn new(raw: &Matrix) -> Standardized {
-        Standardized::from_matrix(raw.clone())
+        Standardized::of_rows(raw, None)
     }
 
-    /// Standardises `x` in place.
-    pub fn from_matrix(mut x: Matrix) -> Standardized {
-        let n = x.rows;
+    /// Standardises the rows `rows` of `raw` (all of them with `None`), column by column,
+    /// without copying the rows out first.
+    pub fn of_rows(raw: &Matrix, rows: Option<&[usize]>) -> Standardized {
+        let n = rows.map_or(raw.rows, <[usize]>::len);
         let weight = 1.0 / n as f64;
-        let mut means = vec![0.0; x.cols];
-        let mut scales = vec![1.0; x.cols];
-        let mut usable = vec![false; x.cols];
-        for j in 0..x.cols {
-            let column = &mut x.data[j * n..(j + 1) * n];
+        let mut means = vec![0.0; raw.cols];
+        let mut scales = vec![1.0; raw.cols];
+        let mut usable = vec![false; raw.cols];
+        let mut column: Vec<f64> = Vec::with_capacity(n);
+        let mut data: Vec<f32> = Vec::with_capacity(n * raw.cols);
+        for j in 0..raw.cols {
+            let source = raw.column(j);
+            column.clear();
+            match rows {
+                Some(rows) => column.extend(rows.iter().map(|&i| source[i])),
+                None => column.extend_from_slice(source),
+            }
             usable[j] = column.iter().any(|&v| v != column[0]);
             let mean = weight * column.iter().sum::<f64>();
             column.iter_mut().for_each(|v| *v -= mean);
-            let scale = (weight * dot(column, column)).sqrt();
+            let scale = (weight * dot(&column, &column)).sqrt();
             if usable[j] && scale > 0.0 {
                 column.iter_mut().for_each(|v| *v /= scale);
                 scales[j] = scale;
             }
             means[j] = mean;
+            data.extend(column.iter().map(|&v| v as f32));
         }
         Standardized {
-            x,
+            x: Columns::new(data, n),
+            rows: n,
+            cols: raw.cols,
             means,
             scales,
             usable,
@@ -212,7 +227,7 @@ fn is_binary(y: &[f64]) -> bool {
 /// The state of glmnet's point solver, kept across the path for warm starts.
 struct Solver<'a> {
     /// The standardised predictors in single precision (see [`crate::kernels`]).
-    x: Columns,
+    x: &'a Columns,
     y: &'a [f64],
     usable: &'a [bool],
     alpha: f64,
@@ -575,8 +590,8 @@ pub(crate) fn fit_path(
     threshold: f64,
     max_passes: usize,
 ) -> Result<Path, PathError> {
-    let (n, p) = (data.x.rows, data.x.cols);
-    let x = Columns::from_f64(&data.x.data, n);
+    let (n, p) = (data.rows, data.cols);
+    let x = &data.x;
     let weight = 1.0 / n as f64;
     let q0 = weight * y.iter().sum::<f64>();
     if q0 <= PMIN || q0 >= 1.0 - PMIN {
@@ -818,7 +833,7 @@ fn fold_deviance(
         return None;
     }
     let train_y: Vec<f64> = train.iter().map(|&i| y[i]).collect();
-    let train_x = Standardized::from_matrix(raw.select_rows(&train));
+    let train_x = Standardized::of_rows(raw, Some(&train));
     // glmnet 4.x lets every fold compute its own lambda path (cv.glmnet no longer passes the
     // full data's lambdas down) and then interpolates each fold's coefficients at the full
     // data's lambdas.

@@ -23,12 +23,9 @@ pub(crate) struct Columns {
 }
 
 impl Columns {
-    /// The columns of the column-major `data` (`rows` rows each), rounded to single precision.
-    pub(crate) fn from_f64(data: &[f64], rows: usize) -> Columns {
-        Columns {
-            data: data.iter().map(|&v| v as f32).collect(),
-            rows,
-        }
+    /// The columns of the column-major `data`, `rows` rows each.
+    pub(crate) fn new(data: Vec<f32>, rows: usize) -> Columns {
+        Columns { data, rows }
     }
 
     #[inline(always)]
