@@ -188,9 +188,12 @@ pub fn backtest_models(
     let history = models
         .contains(&ModelName::Tuned)
         .then(|| tuned::history(&panel, &options.model, last));
-    // Per window, one list of forecasts per model.
-    let per_window: Vec<Vec<Vec<BacktestForecast>>> = windows
+    // Per window, one list of forecasts per model. The windows are handed out latest (and
+    // largest) first, so that the last ones to finish are small and both cores stay busy to
+    // the end; the list is put back in year order after.
+    let mut per_window: Vec<Vec<Vec<BacktestForecast>>> = windows
         .par_iter()
+        .rev()
         .map(|&last_year| {
             window(
                 &panel,
@@ -201,6 +204,7 @@ pub fn backtest_models(
             )
         })
         .collect::<Result<_, _>>()?;
+    per_window.reverse();
     Ok(models
         .iter()
         .enumerate()
