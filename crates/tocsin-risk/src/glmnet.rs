@@ -650,7 +650,7 @@ pub(crate) fn fit_path(
     solver.residual_sum = solver.r.iter().sum();
     for k in 0..p {
         if data.usable[k] {
-            solver.gradient[k] = kernels::dot(&solver.r, solver.x.column(k));
+            solver.gradient[k] = kernels::dot(&solver.r, x.column(k));
             solver.abs_grad[k] = solver.gradient[k].abs();
         }
     }

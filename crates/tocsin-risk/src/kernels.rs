@@ -42,6 +42,26 @@ fn combine(lanes: [f64; 8], tail: f64) -> f64 {
         + tail
 }
 
+/// `sum(a[i] * b[i])` in row order: the rows after the last full eight.
+#[inline(always)]
+fn tail(a: &[f64], b: &[f32]) -> f64 {
+    let mut sum = 0.0;
+    for (x, &y) in a.iter().zip(b) {
+        sum = x.mul_add(f64::from(y), sum);
+    }
+    sum
+}
+
+/// One row of [`axpy4`]: `eta + b[c] x[c][row]` for the columns in order.
+#[inline(always)]
+fn axpy_row(eta: f64, b: [f64; 4], x: [&[f32]; 4], row: usize) -> f64 {
+    let mut value = eta;
+    for c in 0..4 {
+        value = b[c].mul_add(f64::from(x[c][row]), value);
+    }
+    value
+}
+
 /// `sum(a[i] * b[i])`.
 #[inline]
 pub(crate) fn dot(a: &[f64], b: &[f32]) -> f64 {
@@ -73,7 +93,7 @@ pub(crate) fn axpy4(eta: &mut [f64], b: [f64; 4], x: [&[f32]; 4]) {
 }
 
 mod portable {
-    use super::combine;
+    use super::{axpy_row, combine, tail};
 
     pub(super) fn dot(a: &[f64], b: &[f32]) -> f64 {
         let n = a.len();
@@ -85,11 +105,7 @@ mod portable {
                 lanes[lane] = x[lane].mul_add(f64::from(y[lane]), lanes[lane]);
             }
         }
-        let mut tail = 0.0;
-        for (x, &y) in a[full..].iter().zip(&b[full..]) {
-            tail = x.mul_add(f64::from(y), tail);
-        }
-        combine(lanes, tail)
+        combine(lanes, tail(&a[full..], &b[full..]))
     }
 
     pub(super) fn dot4(a: &[f64], b: [&[f32]; 4]) -> [f64; 4] {
@@ -97,14 +113,9 @@ mod portable {
     }
 
     pub(super) fn axpy4(eta: &mut [f64], b: [f64; 4], x: [&[f32]; 4]) {
-        let n = eta.len();
-        let [x0, x1, x2, x3] = x.map(|column| &column[..n]);
-        for (i, e) in eta.iter_mut().enumerate() {
-            let mut v = *e;
-            for (c, column) in [x0, x1, x2, x3].into_iter().enumerate() {
-                v = b[c].mul_add(f64::from(column[i]), v);
-            }
-            *e = v;
+        let x = x.map(|column| &column[..eta.len()]);
+        for (row, e) in eta.iter_mut().enumerate() {
+            *e = axpy_row(*e, b, x, row);
         }
     }
 }
@@ -114,7 +125,7 @@ mod avx2 {
     use pulp::x86::V3;
     use std::arch::x86_64::{__m128, __m256d};
 
-    use super::combine;
+    use super::{axpy_row, combine, tail};
 
     /// Eight rows of `a` as two 4-wide registers.
     #[inline(always)]
@@ -148,16 +159,6 @@ mod avx2 {
         for half in 0..2 {
             sums[half] = simd.fma._mm256_fmadd_pd(x[half], y[half], sums[half]);
         }
-    }
-
-    /// The sum of the rows after the last full eight, in order.
-    #[inline(always)]
-    fn tail(a: &[f64], b: &[f32]) -> f64 {
-        let mut sum = 0.0;
-        for (x, &y) in a.iter().zip(b) {
-            sum = x.mul_add(f64::from(y), sum);
-        }
-        sum
     }
 
     /// See [`super::dot`].
@@ -214,12 +215,7 @@ mod avx2 {
         }
         let done = n - eta_tail.len();
         for (k, e) in eta_tail.iter_mut().enumerate() {
-            let row = done + k;
-            let mut v = *e;
-            for c in 0..4 {
-                v = b[c].mul_add(f64::from(x[c][row]), v);
-            }
-            *e = v;
+            *e = axpy_row(*e, b, x, done + k);
         }
     }
 }

@@ -67,7 +67,7 @@ struct Row {
     moves: Vec<&'static str>,
 }
 
-/// An imported event's facts as the inbox shows them under its text ("Battles · 3 killed ·
+/// An imported event's facts as the inbox and the report page show them ("Battles · 3 killed ·
 /// actors · acled:SDN123"), or none for a report that has none.
 fn event_facts(report: &ExportRow) -> Option<String> {
     let parts: Vec<String> = [
@@ -421,6 +421,8 @@ struct FactorOptions {
 struct IndicatorsPage {
     layout: Layout,
     report: tocsin_store::ExportRow,
+    /// The imported event's facts, as the inbox shows them.
+    facts: Option<String>,
     suggestions: Vec<tocsin_app::assessment::SuggestedIndicator>,
     codings: Vec<CodingLine>,
     factors: Vec<FactorOptions>,
@@ -492,6 +494,7 @@ async fn indicators(
                 &who,
                 csrf.as_ref().map(|c| &c.0),
             ),
+            facts: event_facts(&report),
             report,
             suggestions: found.suggestions,
             codings,
