@@ -206,22 +206,27 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
-/// `y ln(q) + (1 - y) ln(1 - q)` for each row into `terms`. With 0/1 outcomes (`binary`) one
-/// logarithm per row, of `q` or `1 - q`; the loops have no branches, so that they vectorise.
+/// The sum over the rows of `y ln(q) + (1 - y) ln(1 - q)`, probabilities clamped to
+/// [clamp, 1 - clamp]; `terms` is scratch, one value a row. With 0/1 outcomes (`binary`) each
+/// row's term is the logarithm of `q` or `1 - q`, and the logarithms are summed as the
+/// logarithm of their product ([`mathfn::sum_ln`]); the loops have no branches, so that they
+/// vectorise.
 #[inline(always)]
-fn log_likelihoods(terms: &mut [f64], y: &[f64], q: &[f64], clamp: f64, binary: bool) {
+fn log_likelihood(terms: &mut [f64], y: &[f64], q: &[f64], clamp: f64, binary: bool) -> f64 {
     let rows = terms.iter_mut().zip(y).zip(q);
     if binary {
         for ((term, &yi), &qi) in rows {
             let qi = qi.clamp(clamp, 1.0 - clamp);
             // Exactly q when y is 1 and 1 - q when y is 0.
-            *term = mathfn::ln(qi * yi + (1.0 - qi) * (1.0 - yi));
+            *term = qi * yi + (1.0 - qi) * (1.0 - yi);
         }
+        mathfn::sum_ln(terms)
     } else {
         for ((term, &yi), &qi) in rows {
             let qi = qi.clamp(clamp, 1.0 - clamp);
             *term = yi * mathfn::ln(qi) + (1.0 - yi) * mathfn::ln(1.0 - qi);
         }
+        mathfn::sum(terms)
     }
 }
 
@@ -718,8 +723,7 @@ pub(crate) fn fit_path(
             break;
         }
         // glmnet's dev2: the path's deviance, probabilities clamped to [pmin, 1 - pmin].
-        log_likelihoods(&mut solver.scratch, y, &solver.q, PMIN, binary);
-        let deviance = -weight * mathfn::sum(&solver.scratch);
+        let deviance = -weight * log_likelihood(&mut solver.scratch, y, &solver.q, PMIN, binary);
         let ratio = (null_deviance - deviance) / dev0;
         let previous_ratio = path.deviance_ratios.last().copied().unwrap_or(0.0);
         path.lambdas.push(lambda);
@@ -905,8 +909,8 @@ fn fold_deviance(
             }
             eta.iter_mut()
                 .for_each(|e| *e = 1.0 / (1.0 + mathfn::exp(-*e)));
-            log_likelihoods(&mut terms, &held_y, &eta, CV_PROB_MIN, binary);
-            -2.0 * mathfn::sum(&terms) / held.len() as f64
+            -2.0 * log_likelihood(&mut terms, &held_y, &eta, CV_PROB_MIN, binary)
+                / held.len() as f64
         })
         .collect();
     Some((held.len() as f64, means))
