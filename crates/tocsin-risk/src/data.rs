@@ -22,6 +22,54 @@ pub const ONSET: &str = "mk_onset";
 /// (EWP's `complete.cases` runs over all four).
 const TRAINING_OUTCOMES: [&str; 4] = ["mk_onset", "mk_onset_1", "mk_onset_2", "mk_onset_1or2"];
 
+/// The values of the columns a panel reads (the predictors and outcomes), one row after the
+/// other: `None` where a row lacks the column, `Some(None)` where its value is missing. Read in
+/// one ordered walk through each row's (ordered) values, rather than one search per column.
+struct Cells {
+    /// The columns read, sorted.
+    names: Vec<&'static str>,
+    cells: Vec<Option<Option<f64>>>,
+}
+
+impl Cells {
+    fn of(rows: &[CountryYear]) -> Cells {
+        let mut names: Vec<&'static str> = EWP_PREDICTORS
+            .iter()
+            .chain([OUTCOME, ONSET].iter())
+            .chain(TRAINING_OUTCOMES.iter())
+            .copied()
+            .filter(|name| *name != "year")
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut cells = Vec::with_capacity(rows.len() * names.len());
+        for row in rows {
+            let mut values = row.values.iter().peekable();
+            for name in &names {
+                while values.next_if(|(key, _)| key.as_str() < *name).is_some() {}
+                cells.push(
+                    values
+                        .next_if(|(key, _)| key.as_str() == *name)
+                        .map(|(_, value)| *value),
+                );
+            }
+        }
+        Cells { names, cells }
+    }
+
+    /// Where the column `name` (one of the columns read) is in every row.
+    fn column(&self, name: &str) -> usize {
+        self.names
+            .binary_search(&name)
+            .expect("a column the panel reads")
+    }
+
+    /// Row `i`'s cell of the column at `column`.
+    fn get(&self, i: usize, column: usize) -> Option<Option<f64>> {
+        self.cells[i * self.names.len() + column]
+    }
+}
+
 /// Features derived from the EWP columns for the tree model, fixed before any backtest was run.
 /// Each uses only rows of the same or earlier years, so it is known when a forecast is made.
 /// See [`crate::gbm`] for why these four.
@@ -141,12 +189,15 @@ impl Panel {
         rows: &[CountryYear],
         borders: &[Border],
     ) -> Result<Panel, RiskError> {
+        let cells = Cells::of(rows);
         let mut missing = BTreeSet::new();
-        for row in rows {
-            for name in EWP_PREDICTORS.iter().chain([OUTCOME, ONSET].iter()) {
-                if *name != "year" && !row.values.contains_key(*name) {
-                    missing.insert(name.to_string());
-                }
+        for name in EWP_PREDICTORS.iter().chain([OUTCOME, ONSET].iter()) {
+            if *name == "year" {
+                continue;
+            }
+            let column = cells.column(name);
+            if (0..rows.len()).any(|i| cells.get(i, column).is_none()) {
+                missing.insert(name.to_string());
             }
         }
         if !missing.is_empty() {
@@ -154,21 +205,21 @@ impl Panel {
                 names: missing.into_iter().collect(),
             });
         }
-        let value = |row: &CountryYear, name: &str| -> f64 {
-            if name == "year" {
-                return f64::from(row.year);
-            }
-            row.values.get(name).copied().flatten().unwrap_or(f64::NAN)
-        };
         let n = rows.len();
-        let mut columns: Vec<Vec<f64>> = EWP_PREDICTORS
-            .iter()
-            .map(|name| rows.iter().map(|row| value(row, name)).collect())
-            .collect();
+        let values = |name: &str| -> Vec<f64> {
+            if name == "year" {
+                return rows.iter().map(|row| f64::from(row.year)).collect();
+            }
+            let column = cells.column(name);
+            (0..n)
+                .map(|i| cells.get(i, column).flatten().unwrap_or(f64::NAN))
+                .collect()
+        };
+        let mut columns: Vec<Vec<f64>> = EWP_PREDICTORS.iter().map(|name| values(name)).collect();
         columns.extend(derived_columns(rows, &columns));
         columns.extend(neighbour_columns(rows, &columns, borders));
-        let outcome: Vec<f64> = rows.iter().map(|row| value(row, OUTCOME)).collect();
-        let onset: Vec<f64> = rows.iter().map(|row| value(row, ONSET)).collect();
+        let outcome = values(OUTCOME);
+        let onset = values(ONSET);
         let predictors_complete: Vec<bool> = (0..n)
             .map(|i| {
                 columns[..EWP_PREDICTORS.len()]
@@ -176,14 +227,13 @@ impl Panel {
                     .all(|c| !c[i].is_nan())
             })
             .collect();
-        let trainable = rows
-            .iter()
-            .enumerate()
-            .map(|(i, row)| {
+        let training_outcomes = TRAINING_OUTCOMES.map(|name| cells.column(name));
+        let trainable = (0..n)
+            .map(|i| {
                 predictors_complete[i]
-                    && TRAINING_OUTCOMES
+                    && training_outcomes
                         .iter()
-                        .all(|name| row.values.get(*name).is_none_or(|v| v.is_some()))
+                        .all(|&column| cells.get(i, column).is_none_or(|v| v.is_some()))
             })
             .collect();
         let scorable = (0..n)

@@ -127,7 +127,7 @@ pub(crate) fn sum_ln(values: &[f64]) -> f64 {
 const PRODUCT_RUN: usize = 512;
 
 /// Sum in eight independent lanes.
-#[inline]
+#[inline(always)]
 pub(crate) fn sum(values: &[f64]) -> f64 {
     let mut acc = [0.0f64; 8];
     let mut chunks = values.chunks_exact(8);
