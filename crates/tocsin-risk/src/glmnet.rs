@@ -120,7 +120,9 @@ impl Standardized {
     }
 
     /// Standardises the rows `rows` of `raw` (all of them with `None`), column by column,
-    /// without copying the rows out first.
+    /// without copying the rows out first. Compiled also for AVX2 and AVX-512 like
+    /// [`fit_path`], with the same results on every processor.
+    #[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
     pub fn of_rows(raw: &Matrix, rows: Option<&[usize]>) -> Standardized {
         let n = rows.map_or(raw.rows, <[usize]>::len);
         let weight = 1.0 / n as f64;
@@ -851,7 +853,9 @@ fn lambda_interpolation(lambdas: &[f64], s: f64) -> (usize, usize, f64) {
 }
 
 /// One fold of `cv.glmnet`: fits the rows outside `fold` and returns the held-out row count and
-/// the mean held-out deviance at each of the full data's `lambdas`.
+/// the mean held-out deviance at each of the full data's `lambdas`. Compiled also for AVX2 and
+/// AVX-512 like [`fit_path`], with the same results on every processor.
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
 fn fold_deviance(
     raw: &Matrix,
     y: &[f64],
