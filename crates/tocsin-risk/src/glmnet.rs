@@ -36,8 +36,9 @@
 //!   deviance) stays in double precision. On the 2025 data this moved the backtest's 5,032
 //!   forecasts by at most 4.2e-7 of their value from double-precision passes over the same
 //!   single-precision columns; no rank changed and no figure of the backtest. The logistic
-//!   function and the deviance's logarithm are computed by [`crate::mathfn`]'s vectorisable
-//!   `exp` and `ln` (within two units in the last place of the C library's).
+//!   function is computed by [`crate::mathfn`]'s vectorisable `exp` (within two units in the
+//!   last place of the C library's), and the deviance's sum of logarithms as the logarithm of
+//!   the product of the probabilities ([`crate::mathfn::sum_ln`]).
 //!   Fitted probabilities are clamped to 0/1 beyond |eta| = log(1/pmin - 1), pmin = 1e-9.
 //! - **Cross-validation** (`cv.glmnet`): folds `sample(rep(1:10, length = n))` drawn with R's own
 //!   generator (`crate::rng`), so the same seed gives R's very folds; each fold fits its own
