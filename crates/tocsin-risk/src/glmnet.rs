@@ -45,7 +45,9 @@
 //!   lambda path (as glmnet 4.x does) and its coefficients are interpolated at the full data's
 //!   lambdas (`lambda.interp`); the held-out binomial deviance uses probabilities clamped to
 //!   [1e-5, 1 - 1e-5]; the per-fold means are averaged with fold sizes as weights; lambda.min is
-//!   the largest lambda whose mean deviance equals the minimum.
+//!   the largest lambda whose mean deviance equals the minimum. The folds are fitted before the
+//!   full data's path, which is then fitted only as far as lambda.min (see [`cv_fit`] for why
+//!   that gives the same model).
 
 use multiversion::multiversion;
 use rayon::prelude::*;
@@ -620,16 +622,16 @@ pub(crate) fn fit_path(
     y: &[f64],
     alpha: f64,
     lambdas: &Lambdas,
+    last: usize,
     threshold: f64,
     max_passes: usize,
 ) -> Result<Path, PathError> {
     let (n, p) = (data.rows, data.cols);
     let x = &data.x;
     let weight = 1.0 / n as f64;
-    let q0 = weight * y.iter().sum::<f64>();
-    if q0 <= PMIN || q0 >= 1.0 - PMIN {
-        return Err(PathError::OneClass);
-    }
+    let start = NullFit::of(data, y)?;
+    let steps = lambda_steps(&start, data, alpha, lambdas);
+    let q0 = start.q0;
     let binary = is_binary(y);
     let bz = (q0 / (1.0 - q0)).ln();
     let null_deviance = -(bz * q0 + (1.0 - q0).ln());
@@ -657,7 +659,7 @@ pub(crate) fn fit_path(
         saved_beta: vec![0.0; p],
         q: vec![q0; n],
         v: vec![q0 * (1.0 - q0) * weight; n],
-        r: y.iter().map(|yi| weight * (yi - q0)).collect(),
+        r: start.r,
         eta: vec![0.0; n],
         xv: vec![0.0; p],
         abs_grad: vec![0.0; p],
@@ -669,7 +671,7 @@ pub(crate) fn fit_path(
         residual_sum: 0.0,
         scratch: vec![0.0; n],
         scratch32: vec![0.0; n],
-        r32: Vec::new(),
+        r32: start.r32,
         delta: vec![0.0; BLOCK],
         gram_weight_sum: 0.0,
         in_gram: vec![false; p],
@@ -684,19 +686,11 @@ pub(crate) fn fit_path(
         dlx: 0.0,
     };
     solver.residual_sum = solver.r.iter().sum();
-    solver.r32 = solver.r.iter().map(|&r| r as f32).collect();
     for k in 0..p {
-        if data.usable[k] {
-            solver.gradient[k] = kernels::dot(&solver.r32, x.column(k));
-            solver.abs_grad[k] = solver.gradient[k].abs();
-        }
+        solver.gradient[k] = start.gradient[k];
+        solver.abs_grad[k] = start.gradient[k].abs();
     }
-    let Lambdas::Path { count, min_ratio } = *lambdas;
-    let factor = if count > 1 {
-        min_ratio.max(EPS).powf(1.0 / (count as f64 - 1.0))
-    } else {
-        1.0
-    };
+    let Lambdas::Path { count, .. } = *lambdas;
     let mut path = Path {
         lambdas: Vec::with_capacity(count),
         intercepts: Vec::with_capacity(count),
@@ -704,22 +698,12 @@ pub(crate) fn fit_path(
         deviance_ratios: Vec::with_capacity(count),
         passes: 0,
     };
-    let mut lambda = 0.0;
-    for m in 0..count {
-        let mut previous = lambda;
-        lambda = match m {
-            0 => BIG,
-            1 => {
-                let mut max = 0.0f64;
-                for k in 0..p {
-                    if data.usable[k] {
-                        max = max.max(solver.abs_grad[k]);
-                    }
-                }
-                previous = max / alpha.max(1e-3);
-                previous * factor
-            }
-            _ => lambda * factor,
+    for m in 0..count.min(last.saturating_add(1)) {
+        // The first point at an "infinite" lambda, every next one screened from the one before
+        // (the second from lambda_max).
+        let (lambda, previous) = match m {
+            0 => (BIG, 0.0),
+            _ => (steps[m], steps[m - 1]),
         };
         let outcome = solver.fit_point(lambda, previous);
         if matches!(outcome, PointOutcome::MaxPasses) {
@@ -742,12 +726,96 @@ pub(crate) fn fit_path(
     }
     path.passes = solver.passes;
 
-    // glmnet reports the first lambda extrapolated from the next two, not "infinity".
     if path.lambdas.len() > 2 {
-        let (l1, l2) = (path.lambdas[1].ln(), path.lambdas[2].ln());
-        path.lambdas[0] = (2.0 * l1 - l2).exp();
+        path.lambdas[0] = first_lambda(path.lambdas[1], path.lambdas[2]);
     }
     Ok(path)
+}
+
+/// glmnet reports a path's first lambda extrapolated from the next two, not "infinity".
+fn first_lambda(second: f64, third: f64) -> f64 {
+    (2.0 * second.ln() - third.ln()).exp()
+}
+
+/// Where every path on the same data starts: the null model's mean outcome, its residuals
+/// (also rounded to single precision, for the gradients' dot products) and the gradient of
+/// every usable predictor at it.
+struct NullFit {
+    q0: f64,
+    r: Vec<f64>,
+    r32: Vec<f32>,
+    gradient: Vec<f64>,
+}
+
+impl NullFit {
+    #[inline(always)]
+    fn of(data: &Standardized, y: &[f64]) -> Result<NullFit, PathError> {
+        let weight = 1.0 / data.rows as f64;
+        let q0 = weight * y.iter().sum::<f64>();
+        if q0 <= PMIN || q0 >= 1.0 - PMIN {
+            return Err(PathError::OneClass);
+        }
+        let r: Vec<f64> = y.iter().map(|yi| weight * (yi - q0)).collect();
+        let r32: Vec<f32> = r.iter().map(|&r| r as f32).collect();
+        let gradient = (0..data.cols)
+            .map(|k| {
+                if data.usable[k] {
+                    kernels::dot(&r32, data.x.column(k))
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        Ok(NullFit {
+            q0,
+            r,
+            r32,
+            gradient,
+        })
+    }
+}
+
+/// glmnet's lambda_max (the first value) followed by the path's lambdas from its second point
+/// on, each the one before times the path's constant factor.
+fn lambda_steps(start: &NullFit, data: &Standardized, alpha: f64, lambdas: &Lambdas) -> Vec<f64> {
+    let Lambdas::Path { count, min_ratio } = *lambdas;
+    let factor = if count > 1 {
+        min_ratio.max(EPS).powf(1.0 / (count as f64 - 1.0))
+    } else {
+        1.0
+    };
+    let mut max = 0.0f64;
+    for k in 0..data.cols {
+        if data.usable[k] {
+            max = max.max(start.gradient[k].abs());
+        }
+    }
+    let mut steps = Vec::with_capacity(count.max(1));
+    steps.push(max / alpha.max(1e-3));
+    for m in 1..count {
+        steps.push(steps[m - 1] * factor);
+    }
+    steps
+}
+
+/// The lambdas [`fit_path`] reports for a path that runs to its end without stopping early:
+/// the same numbers, computed without fitting. Compiled like [`fit_path`], so that the null
+/// model's gradients are the same numbers too.
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
+fn path_lambdas(
+    data: &Standardized,
+    y: &[f64],
+    alpha: f64,
+    lambdas: &Lambdas,
+) -> Result<Vec<f64>, PathError> {
+    let start = NullFit::of(data, y)?;
+    let mut values = lambda_steps(&start, data, alpha, lambdas);
+    if values.len() > 2 {
+        values[0] = first_lambda(values[1], values[2]);
+    } else {
+        values[0] = BIG;
+    }
+    Ok(values)
 }
 
 /// A fitted elastic-net logit at cross-validated lambda.min, on the original scale.
@@ -853,18 +921,28 @@ fn lambda_interpolation(lambdas: &[f64], s: f64) -> (usize, usize, f64) {
     (left, right, frac)
 }
 
-/// One fold of `cv.glmnet`: fits the rows outside `fold` and returns the held-out row count and
-/// the mean held-out deviance at each of the full data's `lambdas`. Compiled also for AVX2 and
+/// One fold of `cv.glmnet`, fitted: the path of the rows outside the fold, on the original
+/// scale, and the held-out rows to score it on.
+struct FoldFit {
+    lambdas: Vec<f64>,
+    coefficients: Vec<(f64, Vec<f64>)>,
+    held_x: Matrix,
+    held_y: Vec<f64>,
+    binary: bool,
+}
+
+/// Fits the rows outside `fold` on their own lambda path (glmnet 4.x lets every fold compute
+/// its own, cv.glmnet no longer passing the full data's down). None when the fold holds no
+/// rows or its training rows cannot be fitted (one class only). Compiled also for AVX2 and
 /// AVX-512 like [`fit_path`], with the same results on every processor.
 #[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
-fn fold_deviance(
+fn fold_fit(
     raw: &Matrix,
     y: &[f64],
     folds: &[usize],
     fold: usize,
-    lambdas: &[f64],
     options: &ElasticNetOptions,
-) -> Option<(f64, Vec<f64>)> {
+) -> Option<FoldFit> {
     let train: Vec<usize> = (0..raw.rows).filter(|&i| folds[i] != fold).collect();
     let held: Vec<usize> = (0..raw.rows).filter(|&i| folds[i] == fold).collect();
     if held.is_empty() {
@@ -872,9 +950,6 @@ fn fold_deviance(
     }
     let train_y: Vec<f64> = train.iter().map(|&i| y[i]).collect();
     let train_x = Standardized::of_rows(raw, Some(&train));
-    // glmnet 4.x lets every fold compute its own lambda path (cv.glmnet no longer passes the
-    // full data's lambdas down) and then interpolates each fold's coefficients at the full
-    // data's lambdas.
     let min_ratio = options
         .lambda_min_ratio
         .unwrap_or(if train.len() < raw.cols { 0.01 } else { 1e-4 });
@@ -886,43 +961,95 @@ fn fold_deviance(
             count: options.lambda_count,
             min_ratio,
         },
+        usize::MAX,
         options.threshold,
         options.max_passes,
     )
     .ok()
     .filter(|path| !path.lambdas.is_empty())?;
-    let coefficients = original_scale(&path, &train_x);
-    let held_x = raw.select_rows(&held);
     let held_y: Vec<f64> = held.iter().map(|&i| y[i]).collect();
-    let binary = is_binary(&held_y);
-    let mut eta = vec![0.0; held.len()];
-    let mut terms = vec![0.0; held.len()];
-    let means = lambdas
+    Some(FoldFit {
+        coefficients: original_scale(&path, &train_x),
+        lambdas: path.lambdas,
+        held_x: raw.select_rows(&held),
+        binary: is_binary(&held_y),
+        held_y,
+    })
+}
+
+/// The mean held-out deviance of a fitted fold at each of `lambdas` (the full data's), its
+/// coefficients interpolated there as `lambda.interp` does. Compiled like [`fit_path`].
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
+fn fold_deviance(fit: &FoldFit, lambdas: &[f64]) -> Vec<f64> {
+    let rows = fit.held_y.len();
+    let mut eta = vec![0.0; rows];
+    let mut terms = vec![0.0; rows];
+    lambdas
         .iter()
         .map(|&lambda| {
-            let (left, right, frac) = lambda_interpolation(&path.lambdas, lambda);
-            let (a, b) = (&coefficients[left], &coefficients[right]);
+            let (left, right, frac) = lambda_interpolation(&fit.lambdas, lambda);
+            let (a, b) = (&fit.coefficients[left], &fit.coefficients[right]);
             eta.iter_mut()
                 .for_each(|e| *e = frac * a.0 + (1.0 - frac) * b.0);
-            for j in 0..held_x.cols {
+            for j in 0..fit.held_x.cols {
                 let coefficient = frac * a.1[j] + (1.0 - frac) * b.1[j];
                 if coefficient != 0.0 {
-                    for (e, x) in eta.iter_mut().zip(held_x.column(j)) {
+                    for (e, x) in eta.iter_mut().zip(fit.held_x.column(j)) {
                         *e += coefficient * x;
                     }
                 }
             }
             eta.iter_mut()
                 .for_each(|e| *e = 1.0 / (1.0 + mathfn::exp(-*e)));
-            -2.0 * log_likelihood(&mut terms, &held_y, &eta, CV_PROB_MIN, binary)
-                / held.len() as f64
+            -2.0 * log_likelihood(&mut terms, &fit.held_y, &eta, CV_PROB_MIN, fit.binary)
+                / rows as f64
         })
+        .collect()
+}
+
+/// The cross-validated mean deviance at each of `lambdas`: the folds' means, weighted by their
+/// held-out row counts (folds that could not be fitted, or a non-finite mean, left out).
+fn cv_deviance(fits: &[Option<FoldFit>], lambdas: &[f64]) -> Vec<f64> {
+    let per_fold: Vec<(f64, Vec<f64>)> = fits
+        .par_iter()
+        .flatten()
+        .map(|fit| (fit.held_y.len() as f64, fold_deviance(fit, lambdas)))
         .collect();
-    Some((held.len() as f64, means))
+    (0..lambdas.len())
+        .map(|l| {
+            let (mut sum, mut weight) = (0.0, 0.0);
+            for (size, means) in &per_fold {
+                if means[l].is_finite() {
+                    sum += size * means[l];
+                    weight += size;
+                }
+            }
+            sum / weight
+        })
+        .collect()
+}
+
+/// lambda.min's position: the first (largest-lambda) point with the smallest finite deviance.
+fn first_minimum(deviance: &[f64]) -> usize {
+    let best = deviance
+        .iter()
+        .copied()
+        .filter(|d| d.is_finite())
+        .fold(f64::INFINITY, f64::min);
+    deviance.iter().position(|&d| d <= best).unwrap_or(0)
 }
 
 /// `cv.glmnet(x, y, alpha, family = "binomial")` followed by `coef(.., s = "lambda.min")`.
 /// `folds` gives each row's fold (0-based); see [`crate::rng::RRng::folds`].
+///
+/// The folds are fitted first, in parallel, and scored at the lambdas the full data's path
+/// would have if it ran to its end (known before it is fitted: [`path_lambdas`]). The full
+/// path is then fitted only as far as it must be: to the first minimum of those scores, or to
+/// where it stops early if that comes first. Stopped early at m points, cv.glmnet takes the
+/// first minimum of the first m scores; otherwise the first minimum of all of them is among
+/// the points fitted, and it is the first minimum of any longer prefix too. So lambda.min, and
+/// every number of the model, is what fitting the whole path would give, without fitting the
+/// part of the path past lambda.min (typically 40 of its 65 or so points, the costlier ones).
 pub(crate) fn cv_fit(
     raw: &Matrix,
     y: &[f64],
@@ -934,46 +1061,39 @@ pub(crate) fn cv_fit(
         options
             .lambda_min_ratio
             .unwrap_or(if raw.rows < raw.cols { 0.01 } else { 1e-4 });
+    let lambdas = Lambdas::Path {
+        count: options.lambda_count,
+        min_ratio,
+    };
+    let candidates = path_lambdas(&standardized, y, options.alpha, &lambdas)?;
+
+    let fold_count = folds.iter().copied().max().map_or(0, |m| m + 1);
+    // Folds run in parallel; the result does not depend on their order.
+    let fits: Vec<Option<FoldFit>> = (0..fold_count)
+        .into_par_iter()
+        .map(|fold| fold_fit(raw, y, folds, fold, options))
+        .collect();
+    let scores = cv_deviance(&fits, &candidates);
+    // Three points at least, so that the first lambda is extrapolated as on a whole path.
+    let last = first_minimum(&scores).max(2);
     let full = fit_path(
         &standardized,
         y,
         options.alpha,
-        &Lambdas::Path {
-            count: options.lambda_count,
-            min_ratio,
-        },
+        &lambdas,
+        last,
         options.threshold,
         options.max_passes,
     )?;
-    let lambda_count = full.lambdas.len();
-
-    let fold_count = folds.iter().copied().max().map_or(0, |m| m + 1);
-    // Per fold: held-out size and mean deviance at each lambda (None: the fold could not be
-    // fitted, as when its training rows hold one class only). Folds run in parallel; the
-    // result does not depend on their order.
-    let per_fold: Vec<Option<(f64, Vec<f64>)>> = (0..fold_count)
-        .into_par_iter()
-        .map(|fold| fold_deviance(raw, y, folds, fold, &full.lambdas, options))
-        .collect();
-    let cv_deviance: Vec<f64> = (0..lambda_count)
-        .map(|l| {
-            let (mut sum, mut weight) = (0.0, 0.0);
-            for (size, means) in per_fold.iter().flatten() {
-                if means[l].is_finite() {
-                    sum += size * means[l];
-                    weight += size;
-                }
-            }
-            sum / weight
-        })
-        .collect();
-    let best = cv_deviance
-        .iter()
-        .copied()
-        .filter(|d| d.is_finite())
-        .fold(f64::INFINITY, f64::min);
-    // Lambdas fall along the path, so the first minimum is the largest lambda attaining it.
-    let lambda_index = cv_deviance.iter().position(|&d| d <= best).unwrap_or(0);
+    let fitted = full.lambdas.len();
+    let cv_deviance = if fitted > 2 {
+        debug_assert_eq!(full.lambdas[..], candidates[..fitted]);
+        scores[..fitted].to_vec()
+    } else {
+        // A path that ended within two points reports its first lambda as "infinity".
+        cv_deviance(&fits, &full.lambdas)
+    };
+    let lambda_index = first_minimum(&cv_deviance);
     let beta = &full.betas[lambda_index];
     let coefficients: Vec<f64> = beta
         .iter()
@@ -1037,6 +1157,7 @@ mod tests {
                 count: 100,
                 min_ratio: 1e-4,
             },
+            usize::MAX,
             1e-7,
             100_000,
         )
@@ -1069,6 +1190,58 @@ mod tests {
         assert!(model.cv_deviance.iter().all(|d| *d >= best));
     }
 
+    /// lambda.min as `cv.glmnet` finds it: the whole path fitted, every fold scored at all of
+    /// its lambdas, the first minimum taken.
+    fn lambda_min_from_the_whole_path(
+        x: &Matrix,
+        y: &[f64],
+        folds: &[usize],
+        options: &ElasticNetOptions,
+    ) -> (Path, usize) {
+        let lambdas = Lambdas::Path {
+            count: options.lambda_count,
+            min_ratio: 1e-4,
+        };
+        let whole = fit_path(
+            &Standardized::new(x),
+            y,
+            options.alpha,
+            &lambdas,
+            usize::MAX,
+            options.threshold,
+            options.max_passes,
+        )
+        .unwrap();
+        let fits: Vec<Option<FoldFit>> = (0..10)
+            .map(|fold| fold_fit(x, y, folds, fold, options))
+            .collect();
+        let index = first_minimum(&cv_deviance(&fits, &whole.lambdas));
+        (whole, index)
+    }
+
+    #[test]
+    fn fitting_the_path_only_to_lambda_min_changes_nothing() {
+        let options = ElasticNetOptions::default();
+        let mut shortened = 0;
+        for (n, seed) in [(120, 1), (400, 90035), (400, 7), (1500, 3)] {
+            let (x, y) = toy(n);
+            let folds = RRng::new(seed).folds(n, 10);
+            let model = cv_fit(&x, &y, &folds, &options).unwrap();
+            let (whole, index) = lambda_min_from_the_whole_path(&x, &y, &folds, &options);
+            assert_eq!(model.lambda_index, index, "n = {n}, seed {seed}");
+            assert_eq!(model.lambda, whole.lambdas[index]);
+            let data = Standardized::new(&x);
+            let expected = &original_scale(&whole, &data)[index];
+            assert_eq!(model.intercept, expected.0);
+            assert_eq!(model.coefficients, expected.1);
+            if model.cv_deviance.len() < whole.lambdas.len() {
+                shortened += 1;
+            }
+        }
+        // The comparison is only worth something where the path was cut short.
+        assert!(shortened > 0);
+    }
+
     #[test]
     fn interpolation_follows_lambda_interp() {
         let path = [1.0, 0.5, 0.25];
@@ -1092,6 +1265,7 @@ mod tests {
                 count: 10,
                 min_ratio: 1e-4,
             },
+            usize::MAX,
             1e-7,
             1000,
         )
