@@ -199,6 +199,10 @@ where
     std::thread::scope(|scope| {
         // A few chunks in flight keep both threads busy without holding the file in memory.
         let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<NewReport>>(8);
+        // Stored chunks go back to the reading thread to be freed there: the thread that
+        // allocated their text frees it fastest, and the storing thread, which sets the pace,
+        // is spared the work.
+        let (spent, stored) = std::sync::mpsc::channel::<Vec<NewReport>>();
         let reader = std::thread::Builder::new()
             .name("tocsin-import-read".to_string())
             .spawn_scoped(scope, move || {
@@ -212,17 +216,21 @@ where
                         // Refused only once storing has failed: the rest is read to the end
                         // and dropped.
                         let _ = chunks.send(full);
+                        stored.try_iter().for_each(drop);
                     }
                 });
                 if !chunk.is_empty() {
                     let _ = chunks.send(chunk);
                 }
+                drop(chunks);
+                // Until the storing thread is done with the last chunk.
+                stored.iter().for_each(drop);
                 facts
             })
             .map_err(|error| {
                 StoreError::Corrupt(format!("cannot start the reading thread: {error}"))
             })?;
-        store_chunks(file, import, received, || {
+        store_chunks(file, import, received, spent, || {
             reader
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
@@ -236,6 +244,7 @@ fn store_chunks<E: From<StoreError>>(
     file: &str,
     import: &DatasetImport<'_>,
     chunks: std::sync::mpsc::Receiver<Vec<NewReport>>,
+    spent: std::sync::mpsc::Sender<Vec<NewReport>>,
     finish: impl FnOnce() -> Result<DatasetFacts, E>,
 ) -> Result<(DatasetFacts, u64), E> {
     let mut connection = connect(
@@ -248,7 +257,7 @@ fn store_chunks<E: From<StoreError>>(
     let tx = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(StoreError::from)?;
-    let inserted = insert_chunks(&tx, import, chunks)?;
+    let inserted = insert_chunks(&tx, import, chunks, spent)?;
     // The whole file must be good before anything of it is kept.
     let facts = finish()?;
     append_audit(
@@ -264,6 +273,7 @@ fn insert_chunks(
     tx: &Transaction<'_>,
     import: &DatasetImport<'_>,
     chunks: std::sync::mpsc::Receiver<Vec<NewReport>>,
+    spent: std::sync::mpsc::Sender<Vec<NewReport>>,
 ) -> Result<u64, StoreError> {
     let mut insert = tx.prepare(&DatasetImport::insert(&placeholders(REPORT_VALUES)))?;
     let mut inserted = 0u64;
@@ -279,6 +289,8 @@ fn insert_chunks(
             let observed_at = report.observed_at.map(timestamp_text);
             inserted += insert.execute(import.params(report, observed_at.as_deref()))? as u64;
         }
+        // Freed by the reading thread, or here once it is gone.
+        let _ = spent.send(chunk);
     }
     Ok(inserted)
 }
