@@ -767,6 +767,28 @@ contract!(
     unreadable_payloads_are_kept_with_their_reason,
 );
 
+/// SQLite is built with the flags of `.cargo/config.toml`: no page cache shared by the whole
+/// process behind one lock, no count of every allocation.
+#[test]
+fn sqlite_is_built_without_process_wide_locks_on_pages_and_memory() {
+    let connection = rusqlite::Connection::open_in_memory().unwrap();
+    let options: Vec<String> = connection
+        .prepare("PRAGMA compile_options")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+        "{options:?}"
+    );
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "{options:?}"
+    );
+}
+
 mod accounts;
 mod alerts;
 mod assessment;
