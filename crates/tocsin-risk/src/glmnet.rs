@@ -799,9 +799,7 @@ fn lambda_steps(start: &NullFit, data: &Standardized, alpha: f64, lambdas: &Lamb
 }
 
 /// The lambdas [`fit_path`] reports for a path that runs to its end without stopping early:
-/// the same numbers, computed without fitting. Compiled like [`fit_path`], so that the null
-/// model's gradients are the same numbers too.
-#[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
+/// the same numbers (the same [`NullFit`] and [`lambda_steps`]), computed without fitting.
 fn path_lambdas(
     data: &Standardized,
     y: &[f64],
@@ -1009,7 +1007,7 @@ fn fold_deviance(fit: &FoldFit, lambdas: &[f64]) -> Vec<f64> {
 
 /// The cross-validated mean deviance at each of `lambdas`: the folds' means, weighted by their
 /// held-out row counts (folds that could not be fitted, or a non-finite mean, left out).
-fn cv_deviance(fits: &[Option<FoldFit>], lambdas: &[f64]) -> Vec<f64> {
+fn cross_validated_deviance(fits: &[Option<FoldFit>], lambdas: &[f64]) -> Vec<f64> {
     let per_fold: Vec<(f64, Vec<f64>)> = fits
         .par_iter()
         .flatten()
@@ -1073,7 +1071,7 @@ pub(crate) fn cv_fit(
         .into_par_iter()
         .map(|fold| fold_fit(raw, y, folds, fold, options))
         .collect();
-    let scores = cv_deviance(&fits, &candidates);
+    let scores = cross_validated_deviance(&fits, &candidates);
     // Three points at least, so that the first lambda is extrapolated as on a whole path.
     let last = first_minimum(&scores).max(2);
     let full = fit_path(
@@ -1091,7 +1089,7 @@ pub(crate) fn cv_fit(
         scores[..fitted].to_vec()
     } else {
         // A path that ended within two points reports its first lambda as "infinity".
-        cv_deviance(&fits, &full.lambdas)
+        cross_validated_deviance(&fits, &full.lambdas)
     };
     let lambda_index = first_minimum(&cv_deviance);
     let beta = &full.betas[lambda_index];
@@ -1215,7 +1213,7 @@ mod tests {
         let fits: Vec<Option<FoldFit>> = (0..10)
             .map(|fold| fold_fit(x, y, folds, fold, options))
             .collect();
-        let index = first_minimum(&cv_deviance(&fits, &whole.lambdas));
+        let index = first_minimum(&cross_validated_deviance(&fits, &whole.lambdas));
         (whole, index)
     }
 
