@@ -332,9 +332,12 @@ impl<'a> Solver<'a> {
         }
         let diff = new - old;
         self.dlx = self.dlx.max(self.xv[k] * diff * diff);
+        // Every predictor's gradient, not only the strong ones': the Gram matrix's entries for
+        // predictors outside the strong set are zero (never filled in: the strong set only
+        // grows along a path), so their gradients stay as they are, and a dense loop vectorises.
         let row = &self.gram[k * self.p..(k + 1) * self.p];
-        for &j in &self.strong_list {
-            self.gradient[j] -= diff * row[j];
+        for (g, x) in self.gradient.iter_mut().zip(row) {
+            *g -= diff * x;
         }
         self.residual_sum -= diff * self.weighted_sums[k];
     }
@@ -345,8 +348,8 @@ impl<'a> Solver<'a> {
         if d != 0.0 {
             self.intercept += d;
             self.dlx = self.dlx.max(self.gram_weight_sum * d * d);
-            for &j in &self.strong_list {
-                self.gradient[j] -= d * self.weighted_sums[j];
+            for (g, w) in self.gradient.iter_mut().zip(&self.weighted_sums) {
+                *g -= d * w;
             }
             self.residual_sum -= d * self.gram_weight_sum;
         }
@@ -438,7 +441,12 @@ impl<'a> Solver<'a> {
                 let column = |a: usize| &self.x.column(four[a])[start..end];
                 kernels::axpy4(
                     delta,
-                    [0, 1, 2, 3].map(|a| self.beta[four[a]] as f32),
+                    [
+                        self.beta[four[0]] as f32,
+                        self.beta[four[1]] as f32,
+                        self.beta[four[2]] as f32,
+                        self.beta[four[3]] as f32,
+                    ],
                     [column(0), column(1), column(2), column(3)],
                 );
             }
@@ -585,7 +593,12 @@ impl<'a> Solver<'a> {
                 .extend((0..self.p).filter(|&k| !self.strong[k] && self.usable[k]));
             let mut fours = self.targets.chunks_exact(4);
             for four in &mut fours {
-                let columns = [0, 1, 2, 3].map(|a| self.x.column(four[a]));
+                let columns = [
+                    self.x.column(four[0]),
+                    self.x.column(four[1]),
+                    self.x.column(four[2]),
+                    self.x.column(four[3]),
+                ];
                 let sums = kernels::dot4(&self.r32, columns);
                 for (&k, sum) in four.iter().zip(sums) {
                     self.gradient[k] = sum;
@@ -614,8 +627,9 @@ impl<'a> Solver<'a> {
 /// Compiled also for AVX2 and AVX-512, chosen at run time by the processor. The results are the
 /// same on every path: the code's additions and multiplications are taken in the order written,
 /// whatever the vector width, and Rust never fuses a multiplication with an addition unasked;
-/// [`crate::kernels`] keeps one summation order and one rounding (fused multiply-adds) on every
-/// processor too.
+/// where the code asks for one (`mul_add`, in [`crate::kernels`]) it rounds once on every
+/// processor. The work must be in this function's own loops: a closure's body
+/// (an iterator's `map` or `for_each`) is compiled apart, for plain x86-64.
 #[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
 pub(crate) fn fit_path(
     data: &Standardized,
@@ -982,27 +996,33 @@ fn fold_deviance(fit: &FoldFit, lambdas: &[f64]) -> Vec<f64> {
     let rows = fit.held_y.len();
     let mut eta = vec![0.0; rows];
     let mut terms = vec![0.0; rows];
-    lambdas
-        .iter()
-        .map(|&lambda| {
-            let (left, right, frac) = lambda_interpolation(&fit.lambdas, lambda);
-            let (a, b) = (&fit.coefficients[left], &fit.coefficients[right]);
-            eta.iter_mut()
-                .for_each(|e| *e = frac * a.0 + (1.0 - frac) * b.0);
-            for j in 0..fit.held_x.cols {
-                let coefficient = frac * a.1[j] + (1.0 - frac) * b.1[j];
-                if coefficient != 0.0 {
-                    for (e, x) in eta.iter_mut().zip(fit.held_x.column(j)) {
-                        *e += coefficient * x;
-                    }
+    let mut deviances = Vec::with_capacity(lambdas.len());
+    // Plain loops, not closures: a closure's body is compiled apart from this function, without
+    // the instruction sets it is compiled for.
+    for &lambda in lambdas {
+        let (left, right, frac) = lambda_interpolation(&fit.lambdas, lambda);
+        let (a, b) = (&fit.coefficients[left], &fit.coefficients[right]);
+        let intercept = frac * a.0 + (1.0 - frac) * b.0;
+        for e in eta.iter_mut() {
+            *e = intercept;
+        }
+        for j in 0..fit.held_x.cols {
+            let coefficient = frac * a.1[j] + (1.0 - frac) * b.1[j];
+            if coefficient != 0.0 {
+                for (e, x) in eta.iter_mut().zip(fit.held_x.column(j)) {
+                    *e += coefficient * x;
                 }
             }
-            eta.iter_mut()
-                .for_each(|e| *e = 1.0 / (1.0 + mathfn::exp(-*e)));
+        }
+        for e in eta.iter_mut() {
+            *e = 1.0 / (1.0 + mathfn::exp(-*e));
+        }
+        deviances.push(
             -2.0 * log_likelihood(&mut terms, &fit.held_y, &eta, CV_PROB_MIN, fit.binary)
-                / rows as f64
-        })
-        .collect()
+                / rows as f64,
+        );
+    }
+    deviances
 }
 
 /// The cross-validated mean deviance at each of `lambdas`: the folds' means, weighted by their
