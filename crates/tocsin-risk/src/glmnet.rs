@@ -142,7 +142,7 @@ impl Standardized {
                 None => column.extend_from_slice(source),
             }
             usable[j] = column.iter().any(|&v| v != column[0]);
-            let mean = weight * column.iter().sum::<f64>();
+            let mean = weight * mathfn::sum(&column);
             column.iter_mut().for_each(|v| *v -= mean);
             let scale = (weight * dot(&column, &column)).sqrt();
             if usable[j] && scale > 0.0 {
@@ -627,8 +627,8 @@ impl<'a> Solver<'a> {
 /// Compiled also for AVX2 and AVX-512, chosen at run time by the processor. The results are the
 /// same on every path: the code's additions and multiplications are taken in the order written,
 /// whatever the vector width, and Rust never fuses a multiplication with an addition unasked;
-/// where the code asks for one (`mul_add`, in [`crate::kernels`]) it rounds once on every
-/// processor. The work must be in this function's own loops: a closure's body
+/// where the code asks for one (`mul_add`, in [`crate::kernels`] and [`mathfn::exp`]) it rounds
+/// once on every processor. The work must be in this function's own loops: a closure's body
 /// (an iterator's `map` or `for_each`) is compiled apart, for plain x86-64.
 #[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
 pub(crate) fn fit_path(
