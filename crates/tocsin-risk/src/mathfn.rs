@@ -3,9 +3,10 @@
 //! The C library's `exp` and `log` are opaque calls, one value at a time; inside the elastic
 //! net's reweighting and deviance loops they were a fifth of the work. These are straight-line
 //! polynomial code without data-dependent branches, which the compiler vectorises (and without
-//! calls, where the processor has fused multiply-adds: `exp` uses them), and they agree with the C library to within two units in the last place over the ranges the
-//! models use (tested below). Sums run in eight independent lanes, like [`crate::glmnet`]'s dot
-//! products, instead of one long chain of dependent additions.
+//! calls, where the processor has fused multiply-adds: `exp` uses them), and they agree with
+//! the C library to within two units in the last place over the ranges the models use (tested
+//! below). Sums run in eight independent lanes, like [`crate::glmnet`]'s dot products, instead
+//! of one long chain of dependent additions.
 
 /// `e^x` for |x| <= 700, within two units in the last place of the correctly rounded value.
 /// Arguments beyond that range are clamped to it (callers clamp well inside it).
@@ -33,7 +34,7 @@ pub(crate) fn exp(x: f64) -> f64 {
     let r2 = r * r;
     let r4 = r2 * r2;
     let r8 = r4 * r4;
-    let a0 = r.mul_add(1.0, 1.0);
+    let a0 = 1.0 + r;
     let a1 = r.mul_add(1.0 / 6.0, 0.5);
     let a2 = r.mul_add(1.0 / 120.0, 1.0 / 24.0);
     let a3 = r.mul_add(1.0 / 5_040.0, 1.0 / 720.0);
