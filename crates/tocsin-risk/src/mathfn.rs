@@ -5,8 +5,10 @@
 //! polynomial code without data-dependent branches, which the compiler vectorises (and without
 //! calls, where the processor has fused multiply-adds: `exp` uses them), and they agree with
 //! the C library to within two units in the last place over the ranges the models use (tested
-//! below). Sums run in eight independent lanes, like [`crate::glmnet`]'s dot products, instead
-//! of one long chain of dependent additions.
+//! below); [`exp_f32`] does the same in single precision, eight values to an AVX2 instruction
+//! instead of four, within two units of the C library's `expf`. Sums run in eight independent
+//! lanes, like [`crate::glmnet`]'s dot products, instead of one long chain of dependent
+//! additions.
 
 /// `e^x` for |x| <= 700, within two units in the last place of the correctly rounded value.
 /// Arguments beyond that range are clamped to it (callers clamp well inside it).
@@ -50,6 +52,37 @@ pub(crate) fn exp(x: f64) -> f64 {
     // 2^k from the integer in the shifted value's low bits; |k| <= 1010 keeps it normal.
     let bits = shifted.to_bits().wrapping_sub(SHIFTER.to_bits()) as i64;
     let scale = f64::from_bits(((bits + 1023) as u64) << 52);
+    p * scale
+}
+
+/// `e^x` in single precision for |x| <= 87, within two units in the last place of the
+/// correctly rounded value; arguments beyond that range are clamped to it. [`exp`]'s method
+/// with a degree-7 polynomial (truncation error below 6e-9, a tenth of a unit), eight rows to
+/// an AVX2 instruction instead of four.
+#[inline(always)]
+pub(crate) fn exp_f32(x: f32) -> f32 {
+    const LOG2_E: f32 = std::f32::consts::LOG2_E;
+    // ln 2 split so that k * LN2_HI is exact for |k| < 2^15 (LN2_HI has nine bits).
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    // Adding 1.5 * 2^23 rounds to the nearest integer, which lands in the low mantissa bits.
+    const SHIFTER: f32 = 12_582_912.0;
+    let x = x.clamp(-87.0, 87.0);
+    let shifted = x.mul_add(LOG2_E, SHIFTER);
+    let k = shifted - SHIFTER;
+    let r = (-k).mul_add(LN2_LO, (-k).mul_add(LN2_HI, x));
+    let r2 = r * r;
+    let r4 = r2 * r2;
+    let a0 = 1.0 + r;
+    let a1 = r.mul_add(1.0 / 6.0, 0.5);
+    let a2 = r.mul_add(1.0 / 120.0, 1.0 / 24.0);
+    let a3 = r.mul_add(1.0 / 5_040.0, 1.0 / 720.0);
+    let b0 = a1.mul_add(r2, a0);
+    let b1 = a3.mul_add(r2, a2);
+    let p = b1.mul_add(r4, b0);
+    // 2^k from the integer in the shifted value's low bits; |k| <= 126 keeps it normal.
+    let bits = shifted.to_bits().wrapping_sub(SHIFTER.to_bits()) as i32;
+    let scale = f32::from_bits(((bits + 127) as u32) << 23);
     p * scale
 }
 
@@ -141,13 +174,57 @@ const PRODUCT_RUN: usize = 512;
 #[inline(always)]
 pub(crate) fn sum(values: &[f64]) -> f64 {
     let mut acc = [0.0f64; 8];
-    let mut chunks = values.chunks_exact(8);
-    for chunk in &mut chunks {
+    let (eights, tail) = values.as_chunks::<8>();
+    for chunk in eights {
         for k in 0..8 {
             acc[k] += chunk[k];
         }
     }
-    let tail: f64 = chunks.remainder().iter().sum();
+    combine8(acc, tail.iter().sum())
+}
+
+/// `out[i] = v[i] * x[i]` rounded to single precision; returns [`sum`] of the products before
+/// rounding. One pass where the products and their sum took two.
+#[inline(always)]
+pub(crate) fn products_and_sum(v: &[f64], x: &[f32], out: &mut [f32]) -> f64 {
+    let n = out.len();
+    let (v, x) = (&v[..n], &x[..n]);
+    let (v8, v_tail) = v.as_chunks::<8>();
+    let (x8, x_tail) = x.as_chunks::<8>();
+    let (out8, out_tail) = out.as_chunks_mut::<8>();
+    let mut acc = [0.0f64; 8];
+    for ((v, x), out) in v8.iter().zip(x8).zip(out8.iter_mut()) {
+        let mut w = [0.0f64; 8];
+        for k in 0..8 {
+            w[k] = v[k] * f64::from(x[k]);
+        }
+        for k in 0..8 {
+            acc[k] += w[k];
+        }
+        for k in 0..8 {
+            out[k] = w[k] as f32;
+        }
+    }
+    let mut tail = [0.0f64; 7];
+    for (((v, x), out), w) in v_tail
+        .iter()
+        .zip(x_tail)
+        .zip(out_tail.iter_mut())
+        .zip(&mut tail)
+    {
+        *w = v * f64::from(*x);
+        *out = *w as f32;
+    }
+    combine8(acc, tail[..v_tail.len()].iter().sum())
+}
+
+/// The eight lanes of [`sum`] and the sum of the values after the last full eight, added in
+/// one fixed order.
+#[inline(always)]
+fn combine8(acc: [f64; 8], tail: f64) -> f64 {
+    // Without this barrier the compiler lays the lanes out for the additions below and runs
+    // the loops filling them on half-width vectors with a shuffle per addition.
+    let acc = std::hint::black_box(acc);
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
@@ -169,6 +246,21 @@ mod tests {
         }
         assert!(worst <= 2, "{worst} ulps");
         assert_eq!(exp(0.0), 1.0);
+    }
+
+    #[test]
+    fn exp_f32_matches_the_c_library_on_a_grid() {
+        let ulps32 = |a: f32, b: f32| (a.to_bits() as i64 - b.to_bits() as i64).unsigned_abs();
+        let mut worst = 0;
+        for i in -2_000_000..=2_000_000 {
+            let x = i as f32 * 4.35e-5;
+            worst = worst.max(ulps32(exp_f32(x), x.exp()));
+        }
+        assert!(worst <= 2, "{worst} ulps");
+        assert_eq!(exp_f32(0.0), 1.0);
+        // Clamped, as documented, and still finite and positive at the ends.
+        assert_eq!(exp_f32(-200.0), exp_f32(-87.0));
+        assert!(exp_f32(-87.0) > 0.0 && exp_f32(87.0).is_finite());
     }
 
     #[test]
@@ -211,6 +303,26 @@ mod tests {
             let scale: f64 = values.iter().map(|x| x.ln().abs()).sum();
             let tolerance = 4e-16 * (values.len() as f64 + 1.0) + 4e-16 * scale;
             prop_assert!((sum_ln(&values) - exact).abs() <= tolerance);
+        }
+
+        #[test]
+        fn products_and_sum_is_the_products_rounded_and_their_sum(
+            pairs in proptest::collection::vec((0.0f64..0.25, -40.0f32..40.0), 0..100),
+        ) {
+            let (v, x): (Vec<f64>, Vec<f32>) = pairs.into_iter().unzip();
+            let products: Vec<f64> = v.iter().zip(&x).map(|(v, x)| v * f64::from(*x)).collect();
+            let mut out = vec![f32::NAN; v.len()];
+            let total = products_and_sum(&v, &x, &mut out);
+            prop_assert_eq!(total.to_bits(), sum(&products).to_bits());
+            for (rounded, product) in out.iter().zip(&products) {
+                prop_assert_eq!(rounded.to_bits(), (*product as f32).to_bits());
+            }
+        }
+
+        #[test]
+        fn exp_f32_is_within_two_ulps(x in -87.0f32..87.0) {
+            let (a, b) = (exp_f32(x), x.exp());
+            prop_assert!((a.to_bits() as i64 - b.to_bits() as i64).unsigned_abs() <= 2);
         }
 
         #[test]
