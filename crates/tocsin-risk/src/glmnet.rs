@@ -414,13 +414,7 @@ impl<'a> Solver<'a> {
         self.in_gram[k] = true;
         self.weighted_sums[k] =
             mathfn::products_and_sum(&self.v, self.x.column(k), &mut self.scratch32);
-        self.targets.clear();
-        self.targets.extend(
-            self.strong_list
-                .iter()
-                .copied()
-                .filter(|&j| self.in_gram[j]),
-        );
+        self.targets_in_gram();
         let mut chunks = self.targets.chunks_exact(4);
         for four in &mut chunks {
             let sums = kernels::dot4(
@@ -445,6 +439,18 @@ impl<'a> Solver<'a> {
         self.xv[k] = self.gram[k * p + k];
     }
 
+    /// Sets `targets` to the strong predictors with a row in the Gram matrix, in order.
+    #[inline(always)]
+    fn targets_in_gram(&mut self) {
+        self.targets.clear();
+        self.targets.extend(
+            self.strong_list
+                .iter()
+                .copied()
+                .filter(|&j| self.in_gram[j]),
+        );
+    }
+
     /// [`Solver::gram_row`] of `first` and then of `second`, in one pass over the columns
     /// both are taken against.
     #[inline(always)]
@@ -454,13 +460,7 @@ impl<'a> Solver<'a> {
             mathfn::products_and_sum(&self.v, self.x.column(first), &mut self.scratch32);
         self.weighted_sums[second] =
             mathfn::products_and_sum(&self.v, self.x.column(second), &mut self.second32);
-        self.targets.clear();
-        self.targets.extend(
-            self.strong_list
-                .iter()
-                .copied()
-                .filter(|&j| self.in_gram[j]),
-        );
+        self.targets_in_gram();
         let rows = [&self.scratch32[..], &self.second32[..]];
         let mut chunks = self.targets.chunks_exact(3);
         for three in &mut chunks {
