@@ -193,6 +193,7 @@ pub(crate) fn products_and_sum(v: &[f64], x: &[f32], out: &mut [f32]) -> f64 {
     let (x8, x_tail) = x.as_chunks::<8>();
     let (out8, out_tail) = out.as_chunks_mut::<8>();
     let mut acc = [0.0f64; 8];
+    // Three loops over the eight, not one: written as one, the loop compiled to scalar code.
     for ((v, x), out) in v8.iter().zip(x8).zip(out8.iter_mut()) {
         let mut w = [0.0f64; 8];
         for k in 0..8 {
