@@ -150,14 +150,21 @@ impl Standardized {
             }
             usable[j] = column.iter().any(|&v| v != column[0]);
             let mean = weight * mathfn::sum(&column);
-            column.iter_mut().for_each(|v| *v -= mean);
-            let scale = (weight * dot(&column, &column)).sqrt();
-            if usable[j] && scale > 0.0 {
-                column.iter_mut().for_each(|v| *v /= scale);
-                scales[j] = scale;
+            for v in column.iter_mut() {
+                *v -= mean;
             }
+            let scale = (weight * dot(&column, &column)).sqrt();
             means[j] = mean;
-            data.extend(column.iter().map(|&v| v as f32));
+            if usable[j] && scale > 0.0 {
+                scales[j] = scale;
+                for &v in &column {
+                    data.push((v / scale) as f32);
+                }
+            } else {
+                for &v in &column {
+                    data.push(v as f32);
+                }
+            }
         }
         Standardized {
             x: Columns::new(data, n),
@@ -415,27 +422,17 @@ impl<'a> Solver<'a> {
         self.weighted_sums[k] =
             mathfn::products_and_sum(&self.v, self.x.column(k), &mut self.scratch32);
         self.targets_in_gram();
-        let mut chunks = self.targets.chunks_exact(4);
-        for four in &mut chunks {
-            let sums = kernels::dot4(
-                &self.scratch32,
-                [
-                    self.x.column(four[0]),
-                    self.x.column(four[1]),
-                    self.x.column(four[2]),
-                    self.x.column(four[3]),
-                ],
-            );
-            for (&j, value) in four.iter().zip(sums) {
-                self.gram[k * p + j] = value;
-                self.gram[j * p + k] = value;
-            }
-        }
-        for &j in chunks.remainder() {
-            let value = kernels::dot(&self.scratch32, self.x.column(j));
-            self.gram[k * p + j] = value;
-            self.gram[j * p + k] = value;
-        }
+        let (x, targets, gram) = (self.x, &self.targets, &mut self.gram);
+        kernels::dots(
+            &self.scratch32,
+            targets.len(),
+            |t| x.column(targets[t]),
+            |t, value| {
+                let j = targets[t];
+                gram[k * p + j] = value;
+                gram[j * p + k] = value;
+            },
+        );
         self.xv[k] = self.gram[k * p + k];
     }
 
@@ -461,41 +458,34 @@ impl<'a> Solver<'a> {
         self.weighted_sums[second] =
             mathfn::products_and_sum(&self.v, self.x.column(second), &mut self.second32);
         self.targets_in_gram();
-        let rows = [&self.scratch32[..], &self.second32[..]];
-        let mut chunks = self.targets.chunks_exact(3);
-        for three in &mut chunks {
-            let sums = kernels::dot2x3(
-                rows,
-                [
-                    self.x.column(three[0]),
-                    self.x.column(three[1]),
-                    self.x.column(three[2]),
-                ],
-            );
-            for (&k, row) in [first, second].iter().zip(sums) {
-                for (&j, value) in three.iter().zip(row) {
-                    self.gram[k * p + j] = value;
-                    self.gram[j * p + k] = value;
+        // The pair's own columns last, in the same passes: the first's against both weighted
+        // columns (its own entry, and the one between the two: the later row's weighted values
+        // with the earlier one's column), the second's against its own.
+        let targets = self.targets.len();
+        self.targets.extend([first, second]);
+        let (x, columns, gram, xv) = (self.x, &self.targets, &mut self.gram, &mut self.xv);
+        kernels::dots2(
+            [&self.scratch32, &self.second32],
+            columns.len(),
+            |t| x.column(columns[t]),
+            |t, [with_first, with_second]| {
+                let j = columns[t];
+                if t < targets {
+                    gram[first * p + j] = with_first;
+                    gram[j * p + first] = with_first;
+                    gram[second * p + j] = with_second;
+                    gram[j * p + second] = with_second;
+                } else if j == first {
+                    gram[first * p + first] = with_first;
+                    gram[first * p + second] = with_second;
+                    gram[second * p + first] = with_second;
+                    xv[first] = with_first;
+                } else {
+                    gram[second * p + second] = with_second;
+                    xv[second] = with_second;
                 }
-            }
-        }
-        for &j in chunks.remainder() {
-            for (&k, w) in [first, second].iter().zip(rows) {
-                let value = kernels::dot(w, self.x.column(j));
-                self.gram[k * p + j] = value;
-                self.gram[j * p + k] = value;
-            }
-        }
-        // Between the two: the later row's weighted values with the earlier one's column.
-        let own = kernels::dot(rows[0], self.x.column(first));
-        let between = kernels::dot(rows[1], self.x.column(first));
-        let second_own = kernels::dot(rows[1], self.x.column(second));
-        self.gram[first * p + first] = own;
-        self.gram[first * p + second] = between;
-        self.gram[second * p + first] = between;
-        self.gram[second * p + second] = second_own;
-        self.xv[first] = own;
-        self.xv[second] = second_own;
+            },
+        );
         self.in_gram[first] = true;
         self.in_gram[second] = true;
     }
@@ -516,26 +506,13 @@ impl<'a> Solver<'a> {
             let eta = &mut self.eta[..end - start];
             let delta = &mut self.delta[..end - start];
             delta.iter_mut().for_each(|d| *d = 0.0);
-            let mut fours = self.active.chunks_exact(4);
-            for four in &mut fours {
-                let column = |a: usize| &self.x.column(four[a])[start..end];
-                kernels::axpy4(
-                    delta,
-                    [
-                        self.beta[four[0]] as f32,
-                        self.beta[four[1]] as f32,
-                        self.beta[four[2]] as f32,
-                        self.beta[four[3]] as f32,
-                    ],
-                    [column(0), column(1), column(2), column(3)],
-                );
-            }
-            for &k in fours.remainder() {
-                let b = self.beta[k] as f32;
-                for (d, x) in delta.iter_mut().zip(&self.x.column(k)[start..end]) {
-                    *d = b.mul_add(*x, *d);
-                }
-            }
+            let (x, beta, active) = (self.x, &self.beta, &self.active);
+            kernels::axpy(
+                delta,
+                active.len(),
+                |a| beta[active[a]] as f32,
+                |a| &x.column(active[a])[start..end],
+            );
             for (e, d) in eta.iter_mut().zip(delta.iter()) {
                 *e = (intercept + f64::from(*d)) as f32;
             }
@@ -566,18 +543,13 @@ impl<'a> Solver<'a> {
             for (r32, r) in r32.iter_mut().zip(r.iter()) {
                 *r32 = *r as f32;
             }
-            let r = &*r32;
-            let mut fours = self.strong_list.chunks_exact(4);
-            for four in &mut fours {
-                let column = |a: usize| &self.x.column(four[a])[start..end];
-                let sums = kernels::dot4(r, [column(0), column(1), column(2), column(3)]);
-                for (&k, sum) in four.iter().zip(sums) {
-                    self.gradient[k] += sum;
-                }
-            }
-            for &k in fours.remainder() {
-                self.gradient[k] += kernels::dot(r, &self.x.column(k)[start..end]);
-            }
+            let (x, strong, gradient) = (self.x, &self.strong_list, &mut self.gradient);
+            kernels::dots(
+                r32,
+                strong.len(),
+                |s| &x.column(strong[s])[start..end],
+                |s, sum| gradient[strong[s]] += sum,
+            );
             start = end;
         }
     }
@@ -676,22 +648,13 @@ impl<'a> Solver<'a> {
             self.targets.clear();
             self.targets
                 .extend((0..self.p).filter(|&k| !self.strong[k] && self.usable[k]));
-            let mut fours = self.targets.chunks_exact(4);
-            for four in &mut fours {
-                let columns = [
-                    self.x.column(four[0]),
-                    self.x.column(four[1]),
-                    self.x.column(four[2]),
-                    self.x.column(four[3]),
-                ];
-                let sums = kernels::dot4(&self.r32, columns);
-                for (&k, sum) in four.iter().zip(sums) {
-                    self.gradient[k] = sum;
-                }
-            }
-            for &k in fours.remainder() {
-                self.gradient[k] = kernels::dot(&self.r32, self.x.column(k));
-            }
+            let (x, targets, gradient) = (self.x, &self.targets, &mut self.gradient);
+            kernels::dots(
+                &self.r32,
+                targets.len(),
+                |t| x.column(targets[t]),
+                |t, sum| gradient[targets[t]] = sum,
+            );
             let mut violated = false;
             for &k in &self.targets {
                 self.abs_grad[k] = self.gradient[k].abs();
@@ -859,15 +822,14 @@ impl NullFit {
         }
         let r: Vec<f64> = y.iter().map(|yi| weight * (yi - q0)).collect();
         let r32: Vec<f32> = r.iter().map(|&r| r as f32).collect();
-        let gradient = (0..data.cols)
-            .map(|k| {
-                if data.usable[k] {
-                    kernels::dot(&r32, data.x.column(k))
-                } else {
-                    0.0
-                }
-            })
-            .collect();
+        let mut gradient = vec![0.0; data.cols];
+        let usable: Vec<usize> = (0..data.cols).filter(|&k| data.usable[k]).collect();
+        kernels::dots(
+            &r32,
+            usable.len(),
+            |u| data.x.column(usable[u]),
+            |u, sum| gradient[usable[u]] = sum,
+        );
         Ok(NullFit {
             q0,
             r,
@@ -1084,6 +1046,7 @@ fn fold_deviance(fit: &FoldFit, lambdas: &[f64]) -> Vec<f64> {
     let rows = fit.held_y.len();
     let mut eta = vec![0.0; rows];
     let mut terms = vec![0.0; rows];
+    let mut nonzero: Vec<(usize, f64)> = Vec::with_capacity(fit.held_x.cols);
     let mut deviances = Vec::with_capacity(lambdas.len());
     // Plain loops, not closures: a closure's body is compiled apart from this function, without
     // the instruction sets it is compiled for.
@@ -1094,12 +1057,27 @@ fn fold_deviance(fit: &FoldFit, lambdas: &[f64]) -> Vec<f64> {
         for e in eta.iter_mut() {
             *e = intercept;
         }
+        nonzero.clear();
         for j in 0..fit.held_x.cols {
             let coefficient = frac * a.1[j] + (1.0 - frac) * b.1[j];
             if coefficient != 0.0 {
-                for (e, x) in eta.iter_mut().zip(fit.held_x.column(j)) {
-                    *e += coefficient * x;
-                }
+                nonzero.push((j, coefficient));
+            }
+        }
+        // Four columns to a pass over the rows; each row adds its products in column order,
+        // as one column to a pass would.
+        let mut fours = nonzero.chunks_exact(4);
+        for four in &mut fours {
+            let [(j0, c0), (j1, c1), (j2, c2), (j3, c3)] = [four[0], four[1], four[2], four[3]];
+            let x = fit.held_x.column(j0).iter().zip(fit.held_x.column(j1));
+            let x = x.zip(fit.held_x.column(j2)).zip(fit.held_x.column(j3));
+            for (e, (((x0, x1), x2), x3)) in eta.iter_mut().zip(x) {
+                *e = *e + c0 * x0 + c1 * x1 + c2 * x2 + c3 * x3;
+            }
+        }
+        for &(j, coefficient) in fours.remainder() {
+            for (e, x) in eta.iter_mut().zip(fit.held_x.column(j)) {
+                *e += coefficient * x;
             }
         }
         for e in eta.iter_mut() {

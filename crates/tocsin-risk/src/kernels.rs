@@ -1,7 +1,7 @@
 //! The elastic-net solver's inner loops over the rows: dot products of single-precision
 //! vectors (residuals, weighted columns) with the single-precision predictor columns (one
-//! vector with four columns, or two with three for the Gram matrix's rows), and
-//! `delta += X b` over four columns.
+//! vector with up to four columns in a pass, or two with up to three for the Gram matrix's
+//! rows), and `delta += X b` over up to four columns in a pass.
 //!
 //! Written by hand because the compiler's own vectorisation of these loops packs the four
 //! columns side by side and shuffles them into place on every row, which ran at under half the
@@ -40,7 +40,7 @@ impl Columns {
 }
 
 /// Rows summed in single precision before each lane's sum is carried into double precision
-/// (see [`dot`]).
+/// (see [`dots`]).
 pub(crate) const CHUNK: usize = 256;
 
 /// Combines sixteen running sums and the tail's sum, in the one order both codes use.
@@ -66,58 +66,156 @@ fn tail(a: &[f32], b: &[f32]) -> f64 {
     f64::from(sum)
 }
 
-/// One row of [`axpy4`]: `delta + b[c] x[c][row]` for the columns in order.
+/// One row of [`axpy`]: `delta + b[c] x[c][row]` for the columns in order.
 #[inline(always)]
-fn axpy_row(delta: f32, b: [f32; 4], x: [&[f32]; 4], row: usize) -> f32 {
+fn axpy_row<const C: usize>(delta: f32, b: [f32; C], x: [&[f32]; C], row: usize) -> f32 {
     let mut value = delta;
-    for c in 0..4 {
+    for c in 0..C {
         value = b[c].mul_add(x[c][row], value);
     }
     value
 }
 
-/// `sum(a[i] * b[i])` of single-precision vectors: sixteen running sums in single precision
+/// `sum(a[i] * b[i])` of `a` with each of `count` columns `b = column(c)`, given as `out(c,
+/// sum)` for `c` in order. Single-precision vectors: sixteen running sums in single precision
 /// (row `i` to sum `i % 16`), each carried into a double-precision sum every [`CHUNK`] rows,
-/// the rows after the last full sixteen summed in order.
+/// the rows after the last full sixteen summed in order; each sum is the same to the bit
+/// whichever columns share its pass. Four columns to a pass over `a` (the last pass taking the one to three left), so
+/// that `a` is read once for four columns rather than once for each.
 #[inline]
-pub(crate) fn dot(a: &[f32], b: &[f32]) -> f64 {
+pub(crate) fn dots<'x>(
+    a: &[f32],
+    count: usize,
+    column: impl Fn(usize) -> &'x [f32],
+    mut out: impl FnMut(usize, f64),
+) {
     #[cfg(target_arch = "x86_64")]
     if let Some(simd) = pulp::x86::V3::try_new() {
-        return simd.vectorize(|| avx2::dots(simd, [a], [b])[0][0]);
+        // One `vectorize` call to a pass, its closure no more than the pass: a larger closure
+        // is not inlined into pulp's AVX2 function and loses its instruction set.
+        let mut first = 0;
+        while first + 4 <= count {
+            let columns = [0, 1, 2, 3].map(|c| column(first + c));
+            let [sums] = simd.vectorize(|| avx2::dots(simd, [a], columns));
+            for (c, sum) in sums.into_iter().enumerate() {
+                out(first + c, sum);
+            }
+            first += 4;
+        }
+        match count - first {
+            3 => {
+                let columns = [0, 1, 2].map(|c| column(first + c));
+                let [sums] = simd.vectorize(|| avx2::dots(simd, [a], columns));
+                for (c, sum) in sums.into_iter().enumerate() {
+                    out(first + c, sum);
+                }
+            }
+            2 => {
+                let columns = [column(first), column(first + 1)];
+                let [sums] = simd.vectorize(|| avx2::dots(simd, [a], columns));
+                out(first, sums[0]);
+                out(first + 1, sums[1]);
+            }
+            1 => {
+                let columns = [column(first)];
+                let [[sum]] = simd.vectorize(|| avx2::dots(simd, [a], columns));
+                out(first, sum);
+            }
+            _ => {}
+        }
+        return;
     }
-    portable::dot(a, b)
+    for c in 0..count {
+        out(c, portable::dot(a, column(c)));
+    }
 }
 
-/// [`dot`] of `a` with each of four columns, in one pass over `a`.
+/// The sums of [`dots`] of each of two vectors with each of `count` columns, `out(c, [sum with
+/// a[0], sum with a[1]])` for `c` in order, each the same to the bit. Three columns to a pass
+/// over all five vectors (the last pass taking the one or two left): where many dot products
+/// share their vectors (the rows of a Gram matrix), this reads each column half as often as
+/// [`dots`] does.
 #[inline]
-pub(crate) fn dot4(a: &[f32], b: [&[f32]; 4]) -> [f64; 4] {
+pub(crate) fn dots2<'x>(
+    a: [&[f32]; 2],
+    count: usize,
+    column: impl Fn(usize) -> &'x [f32],
+    mut out: impl FnMut(usize, [f64; 2]),
+) {
     #[cfg(target_arch = "x86_64")]
     if let Some(simd) = pulp::x86::V3::try_new() {
-        return simd.vectorize(|| avx2::dots(simd, [a], b)[0]);
+        let mut first = 0;
+        while first + 3 <= count {
+            let columns = [0, 1, 2].map(|c| column(first + c));
+            let [one, two] = simd.vectorize(|| avx2::dots(simd, a, columns));
+            for c in 0..3 {
+                out(first + c, [one[c], two[c]]);
+            }
+            first += 3;
+        }
+        match count - first {
+            2 => {
+                let columns = [column(first), column(first + 1)];
+                let [one, two] = simd.vectorize(|| avx2::dots(simd, a, columns));
+                out(first, [one[0], two[0]]);
+                out(first + 1, [one[1], two[1]]);
+            }
+            1 => {
+                let columns = [column(first)];
+                let [[one], [two]] = simd.vectorize(|| avx2::dots(simd, a, columns));
+                out(first, [one, two]);
+            }
+            _ => {}
+        }
+        return;
     }
-    portable::dot4(a, b)
+    for c in 0..count {
+        let b = column(c);
+        out(c, a.map(|a| portable::dot(a, b)));
+    }
 }
 
-/// [`dot`] of each of two vectors with each of three columns, in one pass over all five:
-/// `out[r][c]` is `dot(a[r], b[c])` to the bit. Where many dot products share their vectors
-/// (the rows of a Gram matrix), this reads each vector half as often as [`dot4`] does.
+/// `delta[i] += coefficient(c) column(c)[i]` in single precision, one fused multiply-add a
+/// product, for the columns `c` in `0..count` in order (each row's value the same to the bit as
+/// one column after the other). Four columns to a pass over `delta`.
 #[inline]
-pub(crate) fn dot2x3(a: [&[f32]; 2], b: [&[f32]; 3]) -> [[f64; 3]; 2] {
+pub(crate) fn axpy<'x>(
+    delta: &mut [f32],
+    count: usize,
+    coefficient: impl Fn(usize) -> f32,
+    column: impl Fn(usize) -> &'x [f32],
+) {
     #[cfg(target_arch = "x86_64")]
     if let Some(simd) = pulp::x86::V3::try_new() {
-        return simd.vectorize(|| avx2::dots(simd, a, b));
+        let mut first = 0;
+        while first + 4 <= count {
+            let c = [0, 1, 2, 3].map(|c| first + c);
+            let (b, x) = (c.map(&coefficient), c.map(&column));
+            simd.vectorize(|| avx2::axpy(simd, delta, b, x));
+            first += 4;
+        }
+        match count - first {
+            3 => {
+                let c = [0, 1, 2].map(|c| first + c);
+                let (b, x) = (c.map(&coefficient), c.map(&column));
+                simd.vectorize(|| avx2::axpy(simd, delta, b, x));
+            }
+            2 => {
+                let c = [first, first + 1];
+                let (b, x) = (c.map(&coefficient), c.map(&column));
+                simd.vectorize(|| avx2::axpy(simd, delta, b, x));
+            }
+            1 => {
+                let (b, x) = ([coefficient(first)], [column(first)]);
+                simd.vectorize(|| avx2::axpy(simd, delta, b, x));
+            }
+            _ => {}
+        }
+        return;
     }
-    a.map(|a| b.map(|b| portable::dot(a, b)))
-}
-
-/// `delta[i] += b[c] x[c][i]` in single precision, for the columns `c` in order.
-#[inline]
-pub(crate) fn axpy4(delta: &mut [f32], b: [f32; 4], x: [&[f32]; 4]) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(simd) = pulp::x86::V3::try_new() {
-        return simd.vectorize(|| avx2::axpy4(simd, delta, b, x));
+    for c in 0..count {
+        portable::axpy(delta, [coefficient(c)], [column(c)]);
     }
-    portable::axpy4(delta, b, x)
 }
 
 mod portable {
@@ -142,11 +240,7 @@ mod portable {
         combine16(wide, tail(&a[full..], &b[full..]))
     }
 
-    pub(super) fn dot4(a: &[f32], b: [&[f32]; 4]) -> [f64; 4] {
-        b.map(|column| dot(a, column))
-    }
-
-    pub(super) fn axpy4(delta: &mut [f32], b: [f32; 4], x: [&[f32]; 4]) {
+    pub(super) fn axpy<const C: usize>(delta: &mut [f32], b: [f32; C], x: [&[f32]; C]) {
         let x = x.map(|column| &column[..delta.len()]);
         for (row, d) in delta.iter_mut().enumerate() {
             *d = axpy_row(*d, b, x, row);
@@ -168,7 +262,7 @@ mod avx2 {
         pulp::cast(x)
     }
 
-    /// See [`super::dot`], [`super::dot4`] and [`super::dot2x3`]: each of the `R` vectors `a`
+    /// See [`super::dots`] and [`super::dots2`]: each of the `R` vectors `a`
     /// with each of the `C` columns `b`.
     #[inline(always)]
     pub(super) fn dots<const R: usize, const C: usize>(
@@ -235,9 +329,9 @@ mod avx2 {
         out
     }
 
-    /// See [`super::axpy4`].
+    /// See [`super::axpy`]: `C` columns in one pass.
     #[inline(always)]
-    pub(super) fn axpy4(simd: V3, delta: &mut [f32], b: [f32; 4], x: [&[f32]; 4]) {
+    pub(super) fn axpy<const C: usize>(simd: V3, delta: &mut [f32], b: [f32; C], x: [&[f32]; C]) {
         let n = delta.len();
         let x = x.map(|column| &column[..n]);
         let coefficients = b.map(|v| simd.avx._mm256_set1_ps(v));
@@ -245,7 +339,7 @@ mod avx2 {
         let mut i = 0;
         while i < full {
             let mut sum = single(&delta[i..]);
-            for c in 0..4 {
+            for c in 0..C {
                 sum = simd
                     .fma
                     ._mm256_fmadd_ps(coefficients[c], single(&x[c][i..]), sum);
@@ -280,41 +374,53 @@ mod tests {
 
     #[test]
     fn the_vector_code_gives_the_portable_code_s_numbers_to_the_bit() {
-        // Every kind of tail, and lengths over several chunks.
+        // Every kind of tail, lengths over several chunks, and every count of columns that
+        // leaves a partial pass.
         for n in [0, 1, 7, 8, 9, 15, 16, 17, 255, 256, 257, 271, 512, 5763] {
             let a = vector(n, n as u64 + 1);
-            let (b0, b1, b2, b3) = (
-                vector(n, n as u64 + 2),
-                vector(n, n as u64 + 3),
-                vector(n, n as u64 + 4),
-                vector(n, n as u64 + 5),
-            );
-            let columns = [&b0[..], &b1[..], &b2[..], &b3[..]];
-            let expected = portable::dot4(&a, columns);
-            assert_eq!(
-                dot4(&a, columns).map(f64::to_bits),
-                expected.map(f64::to_bits)
-            );
-            assert_eq!(dot(&a, &b2).to_bits(), expected[2].to_bits());
-            // Two vectors against three columns: each entry is `dot` of its pair, to the bit.
-            let pairs = dot2x3([&a, &b3], [&b0, &b1, &b2]);
-            for (row, first) in pairs.iter().zip([&a, &b3]) {
-                for (value, second) in row.iter().zip([&b0, &b1, &b2]) {
-                    assert_eq!(value.to_bits(), portable::dot(first, second).to_bits());
-                }
-            }
-            let b = [0.5, -2.0, 1e-3, 7.0];
-            let mut portable_delta = a.clone();
-            portable::axpy4(&mut portable_delta, b, columns);
-            let mut delta = a.clone();
-            axpy4(&mut delta, b, columns);
-            assert_eq!(
-                delta.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-                portable_delta
+            let a2 = vector(n, n as u64 + 100);
+            let columns: Vec<Vec<f32>> = (0..9).map(|c| vector(n, n as u64 + 2 + c)).collect();
+            let coefficients = [0.5, -2.0, 1e-3, 7.0, -0.25, 3.0, 1e-5, -40.0, 0.75];
+            for count in 0..=columns.len() {
+                let expected: Vec<u64> = columns[..count]
                     .iter()
-                    .map(|v| v.to_bits())
-                    .collect::<Vec<_>>()
-            );
+                    .map(|b| portable::dot(&a, b).to_bits())
+                    .collect();
+                let mut got = vec![None; count];
+                dots(
+                    &a,
+                    count,
+                    |c| &columns[c],
+                    |c, sum| got[c] = Some(sum.to_bits()),
+                );
+                assert_eq!(got, expected.iter().map(|&e| Some(e)).collect::<Vec<_>>());
+
+                let mut pairs = vec![None; count];
+                dots2(
+                    [&a, &a2],
+                    count,
+                    |c| &columns[c],
+                    |c, sums| pairs[c] = Some(sums.map(f64::to_bits)),
+                );
+                for (c, pair) in pairs.iter().enumerate() {
+                    let one = portable::dot(&a, &columns[c]).to_bits();
+                    let two = portable::dot(&a2, &columns[c]).to_bits();
+                    assert_eq!(*pair, Some([one, two]), "n = {n}, column {c} of {count}");
+                }
+
+                // One column after the other, in order, is what every pass must equal.
+                let mut one_by_one = a.clone();
+                for c in 0..count {
+                    portable::axpy(&mut one_by_one, [coefficients[c]], [&columns[c][..]]);
+                }
+                let mut delta = a.clone();
+                axpy(&mut delta, count, |c| coefficients[c], |c| &columns[c]);
+                assert_eq!(
+                    delta.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    one_by_one.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    "n = {n}, {count} columns"
+                );
+            }
         }
     }
 
@@ -327,7 +433,9 @@ mod tests {
             let scale: f64 = products.map(f64::abs).sum();
             // Sixteen products to a single-precision running sum before it is carried into
             // double precision: the error stays near single precision's unit roundoff.
-            assert!((dot(&a, &b) - plain).abs() <= 4e-7 * scale, "n = {n}");
+            let mut sum = f64::NAN;
+            dots(&a, 1, |_| &b, |_, value| sum = value);
+            assert!((sum - plain).abs() <= 4e-7 * scale, "n = {n}");
         }
     }
 }
