@@ -140,7 +140,7 @@ impl Standardized {
         let mut scales = vec![1.0; raw.cols];
         let mut usable = vec![false; raw.cols];
         let mut column: Vec<f64> = Vec::with_capacity(n);
-        let mut data: Vec<f32> = Vec::with_capacity(n * raw.cols);
+        let mut data = vec![0.0f32; n * raw.cols];
         for j in 0..raw.cols {
             let source = raw.column(j);
             column.clear();
@@ -155,14 +155,17 @@ impl Standardized {
             }
             let scale = (weight * dot(&column, &column)).sqrt();
             means[j] = mean;
+            // Into a slice of the right length, not pushed one by one, so that the loop
+            // vectorises (a division is slow enough to matter).
+            let out = &mut data[j * n..(j + 1) * n];
             if usable[j] && scale > 0.0 {
                 scales[j] = scale;
-                for &v in &column {
-                    data.push((v / scale) as f32);
+                for (out, &v) in out.iter_mut().zip(&column) {
+                    *out = (v / scale) as f32;
                 }
             } else {
-                for &v in &column {
-                    data.push(v as f32);
+                for (out, &v) in out.iter_mut().zip(&column) {
+                    *out = v as f32;
                 }
             }
         }
