@@ -72,14 +72,24 @@ fn receive(tx: &Transaction<'_>, writes: &[&ReceiveWrite]) -> Result<Vec<Receive
         return Ok(Vec::new());
     }
     let mut plan = ReceivePlan::new(writes);
-    let mut upsert =
-        tx.prepare_cached(&intake::inbox_upsert(&placeholders(intake::INBOX_VALUES)))?;
+    // Each row is first inserted plainly, its id read from the connection; only a key held
+    // before takes the upsert, whose `RETURNING` gives the held row. The outcome is the one
+    // the upsert alone would give (`inserted_entry` is the row it would return).
+    let mut insert =
+        tx.prepare_cached(&intake::inbox_insert(&placeholders(intake::INBOX_VALUES)))?;
     for index in std::mem::take(&mut plan.alone) {
-        let entry = upsert.query_row(plan.alone_params(index), inbox_entry)?;
+        // No key, so nothing to conflict with: always a new row.
+        insert.execute(plan.alone_params(index))?;
+        let entry = plan.inserted_entry(&[index], tx.last_insert_rowid());
         plan.settle_alone(index, entry);
     }
     for (key, deliveries) in std::mem::take(&mut plan.keys) {
-        let entry = upsert.query_row(plan.key_params(key, &deliveries), inbox_entry)?;
+        let entry = if insert.execute(plan.key_params(key, &deliveries))? == 1 {
+            plan.inserted_entry(&deliveries, tx.last_insert_rowid())
+        } else {
+            tx.prepare_cached(&intake::inbox_upsert(&placeholders(intake::INBOX_VALUES)))?
+                .query_row(plan.key_params(key, &deliveries), inbox_entry)?
+        };
         plan.settle_key(&deliveries, entry);
     }
     plan.finish()
@@ -94,20 +104,18 @@ fn accept(tx: &Transaction<'_>, writes: &[&AcceptWrite]) -> Result<Vec<Accepted>
     let firsts: Vec<&AcceptRow> = plan.firsts().collect();
     let mut stored: HashMap<String, (i64, bool)> = HashMap::with_capacity(firsts.len());
     {
-        let mut insert =
-            tx.prepare_cached(&intake::report_insert(&placeholders(intake::REPORT_VALUES)))?;
+        // Without `RETURNING` (see `receive`): the connection says whether the row went in,
+        // and its id.
+        let mut insert = tx.prepare_cached(&intake::report_insert_one(&placeholders(
+            intake::REPORT_VALUES,
+        )))?;
         let mut held = tx.prepare_cached(HELD_REPORT)?;
         for row in firsts {
             // One row: inserted, or left out as held before.
-            let mut returned = insert.query(row.params())?;
-            let id = match returned.next()? {
-                Some(inserted) => Some(inserted.get::<_, i64>(0)?),
-                None => None,
-            };
-            drop(returned);
-            let stored_as = match id {
-                Some(id) => (id, true),
-                None => (held.query_row(row.held_params(), |r| r.get(0))?, false),
+            let stored_as = if insert.execute(row.params())? == 1 {
+                (tx.last_insert_rowid(), true)
+            } else {
+                (held.query_row(row.held_params(), |r| r.get(0))?, false)
             };
             stored.insert(row.fingerprint().to_string(), stored_as);
         }

@@ -521,6 +521,17 @@ pub(crate) fn inbox_upsert(values: &str) -> String {
     )
 }
 
+/// Stores one inbox row given by `values` unless its delivery key is held already, returning
+/// nothing: the embedded writer's first try for each row, which learns the new row's id from
+/// the connection (SQLite runs a `RETURNING` clause through a temporary table of its own, at a
+/// cost several times that of the insert). A held key then takes [`inbox_upsert`].
+pub(crate) fn inbox_insert(values: &str) -> String {
+    format!(
+        "INSERT INTO inbox (received_at, channel, delivery_key, content_type, payload, state, deliveries) \
+         VALUES {values} ON CONFLICT (delivery_key) DO NOTHING"
+    )
+}
+
 /// The deliveries of one group commit and the outcome each would have had alone, in order:
 /// the first delivery of a key held before, or repeated within the batch, is counted as a
 /// repeat of the entry held; the first of a new key is new and the ones after it in the batch
@@ -574,6 +585,23 @@ impl<'w> ReceivePlan<'w> {
         deliveries: &[usize],
     ) -> [Param<'w>; INBOX_VALUES] {
         self.writes[deliveries[0]].params(Some(key), deliveries.len())
+    }
+
+    /// The entry [`inbox_upsert`] returns for a row it inserted as `id`: the row stored for
+    /// the deliveries `deliveries` (in order of arrival, the first one's values), which came
+    /// that many times.
+    pub(crate) fn inserted_entry(&self, deliveries: &[usize], id: i64) -> InboxEntry {
+        let first = self.writes[deliveries[0]];
+        InboxEntry {
+            id,
+            received_at: first.received_at.clone(),
+            channel: first.channel.clone(),
+            state: InboxState::Received,
+            report_id: None,
+            error_code: None,
+            error_message: None,
+            deliveries: deliveries.len() as i64,
+        }
     }
 
     /// Delivery `index`, without a key, was stored as `entry`.
@@ -873,6 +901,12 @@ pub(crate) const REPORT_VALUES: usize = 17;
 /// fingerprint of each one inserted.
 pub(crate) fn report_insert(values: &str) -> String {
     format!("{REPORT_INSERT} {values} ON CONFLICT DO NOTHING RETURNING id, fingerprint")
+}
+
+/// [`report_insert`] of one row without its `RETURNING` clause, for the embedded writer, which
+/// learns whether the row was inserted, and its id, from the connection (see [`inbox_insert`]).
+pub(crate) fn report_insert_one(values: &str) -> String {
+    format!("{REPORT_INSERT} {values} ON CONFLICT DO NOTHING")
 }
 
 /// The start of an insert of report rows, with [`report_params`]' columns.
