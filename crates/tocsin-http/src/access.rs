@@ -17,6 +17,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
+use std::sync::Arc;
 use tocsin_domain::Role;
 
 use crate::AppState;
@@ -476,7 +477,7 @@ fn bearer(request: &Request) -> Option<&str> {
 
 /// Enforces [`RULES`]; on success the caller's `Principal` is in the request's extensions.
 pub(crate) async fn authorize(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     matched: Option<MatchedPath>,
     mut request: Request,
     next: Next,

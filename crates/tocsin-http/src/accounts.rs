@@ -8,12 +8,13 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+use std::sync::Arc;
 use tocsin_app::AccountError;
 use tocsin_domain::{Principal, Role, Tlp};
 
 use crate::{ApiError, AppState};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/v1/me", get(me))
         .route("/api/v1/users", get(list).post(create))
@@ -42,7 +43,7 @@ async fn me(Extension(who): Extension<Principal>) -> Json<Principal> {
     Json(who)
 }
 
-async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn list(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     Ok(Json(json!({ "users": state.store.users().await? })).into_response())
 }
 
@@ -56,7 +57,7 @@ struct NewUserBody {
 }
 
 async fn create(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
@@ -103,7 +104,7 @@ struct TokenBody {
 }
 
 async fn issue_token(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(name): Path<String>,
     bytes: Bytes,

@@ -11,13 +11,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
+use std::sync::Arc;
 use tocsin_app::{AlertError, AlertErrorKind, Viewer};
 use tocsin_domain::{Principal, SituationId, Tlp};
 use tocsin_store::AlertFilter;
 
 use crate::{ApiError, AppState};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/v1/alerts", get(list))
         .route("/api/v1/alerts/inbox", get(inbox))
@@ -88,7 +89,7 @@ struct ListQuery {
 }
 
 async fn list(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(principal): Extension<Principal>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
@@ -121,7 +122,7 @@ async fn list(
 }
 
 async fn inbox(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(principal): Extension<Principal>,
 ) -> Result<Response, ApiError> {
     let alerts = state.alerts.inbox(&principal).await?;
@@ -129,7 +130,7 @@ async fn inbox(
 }
 
 async fn show(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(principal): Extension<Principal>,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -138,7 +139,7 @@ async fn show(
 }
 
 async fn cap(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(principal): Extension<Principal>,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -147,7 +148,7 @@ async fn cap(
 }
 
 async fn feed(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(principal): Extension<Principal>,
 ) -> Result<Response, ApiError> {
     let document = state.alerts.feed(Viewer::User(&principal), now()).await?;
@@ -155,7 +156,7 @@ async fn feed(
 }
 
 async fn acknowledge(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(principal): Extension<Principal>,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -175,7 +176,7 @@ struct DecisionInput {
 }
 
 async fn decide(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(principal): Extension<Principal>,
     Path(id): Path<i64>,
     input: Result<Json<DecisionInput>, JsonRejection>,
@@ -195,7 +196,7 @@ async fn decide(
     Ok((StatusCode::CREATED, Json(decision)).into_response())
 }
 
-async fn stats(State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn stats(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     Ok(Json(state.alerts.stats().await?).into_response())
 }
 
@@ -205,7 +206,7 @@ struct LimitQuery {
 }
 
 async fn dead_letters(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Query(query): Query<LimitQuery>,
 ) -> Result<Response, ApiError> {
     let dead = state
@@ -215,7 +216,7 @@ async fn dead_letters(
     Ok(Json(serde_json::json!({ "dead_letters": dead })).into_response())
 }
 
-async fn units(State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn units(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     Ok(Json(serde_json::json!({ "units": state.alerts.units().await? })).into_response())
 }
 
@@ -228,7 +229,7 @@ struct UnitInput {
 }
 
 async fn create_unit(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(principal): Extension<Principal>,
     input: Result<Json<UnitInput>, JsonRejection>,
 ) -> Result<Response, ApiError> {
@@ -253,7 +254,7 @@ struct AreaInput {
 }
 
 async fn add_area(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(principal): Extension<Principal>,
     Path(name): Path<String>,
     input: Result<Json<AreaInput>, JsonRejection>,
@@ -273,7 +274,7 @@ struct MemberInput {
 }
 
 async fn add_member(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(principal): Extension<Principal>,
     Path(name): Path<String>,
     input: Result<Json<MemberInput>, JsonRejection>,
@@ -295,7 +296,7 @@ struct AddressInput {
 }
 
 async fn add_address(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(principal): Extension<Principal>,
     Path(name): Path<String>,
     input: Result<Json<AddressInput>, JsonRejection>,
@@ -332,7 +333,7 @@ struct RenameInput {
 }
 
 async fn rename_unit(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(principal): Extension<Principal>,
     Path(name): Path<String>,
     input: Result<Json<RenameInput>, JsonRejection>,
@@ -348,7 +349,7 @@ async fn rename_unit(
 /// `{"outcome": "deleted", "unit": NAME}`, or `{"outcome": "retired", "unit": {…}}` when
 /// alerts were routed to the unit.
 async fn delete_unit(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(principal): Extension<Principal>,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -368,7 +369,7 @@ struct ParentInput {
 }
 
 async fn set_parent(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(principal): Extension<Principal>,
     Path(name): Path<String>,
     input: Result<Json<ParentInput>, JsonRejection>,
@@ -395,7 +396,7 @@ async fn set_parent(
 }
 
 async fn remove_area(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(principal): Extension<Principal>,
     Path((name, area)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
@@ -407,7 +408,7 @@ async fn remove_area(
 }
 
 async fn remove_member(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(principal): Extension<Principal>,
     Path((name, username)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {

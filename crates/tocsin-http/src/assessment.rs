@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+use std::sync::Arc;
 use tocsin_app::assessment::{self, JudgmentInput, TriggerInput};
 use tocsin_app::AssessmentError;
 use tocsin_domain::Principal;
@@ -20,7 +21,7 @@ use tocsin_domain::Principal;
 use crate::toolbox::{recorded, status_of};
 use crate::{ApiError, AppState};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/v1/situations/{id}/assessment", get(assess))
         .route("/api/v1/situations/{id}/stages", get(stages))
@@ -65,7 +66,7 @@ struct AtQuery {
 }
 
 async fn assess(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
     Query(query): Query<AtQuery>,
@@ -85,7 +86,7 @@ async fn assess(
 }
 
 async fn stages(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -95,7 +96,7 @@ async fn stages(
 }
 
 async fn board(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let situation = assessment::situation(&id)?;
@@ -103,7 +104,7 @@ async fn board(
 }
 
 async fn judge(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path((id, factor)): Path<(String, String)>,
     request: Result<Json<serde_json::Value>, JsonRejection>,
@@ -123,7 +124,7 @@ struct FactorQuery {
 }
 
 async fn judgments(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     Query(query): Query<FactorQuery>,
 ) -> Result<Response, ApiError> {
@@ -136,7 +137,7 @@ async fn judgments(
 }
 
 async fn triggers(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let situation = assessment::situation(&id)?;
@@ -145,7 +146,7 @@ async fn triggers(
 }
 
 async fn add_trigger(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
     request: Result<Json<serde_json::Value>, JsonRejection>,
@@ -160,7 +161,7 @@ async fn add_trigger(
 }
 
 async fn indicators(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -180,7 +181,7 @@ fn coded() -> String {
 }
 
 async fn code(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
     request: Result<Json<serde_json::Value>, JsonRejection>,

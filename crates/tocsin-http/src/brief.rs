@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use serde::Deserialize;
+use std::sync::Arc;
 use tocsin_app::brief::{self, Document};
 use tocsin_app::Briefs;
 use tocsin_brief::Reader;
@@ -14,7 +15,7 @@ use tocsin_domain::Principal;
 
 use crate::{ApiError, AppState};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/v1/situations/{id}/brief", get(situation))
         .route("/api/v1/briefs/parliament", get(parliament))
@@ -59,7 +60,7 @@ fn respond(document: Document) -> Response {
 }
 
 async fn situation(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
     Query(query): Query<BriefQuery>,
@@ -78,7 +79,7 @@ async fn situation(
 }
 
 async fn parliament(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(principal): Extension<Principal>,
     Query(query): Query<BriefQuery>,
 ) -> Result<Response, ApiError> {

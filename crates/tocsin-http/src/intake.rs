@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+use std::sync::Arc;
 use tocsin_ingest::GatewayKind;
 
 use crate::{ApiError, AppState};
@@ -19,7 +20,7 @@ use crate::{ApiError, AppState};
 /// The largest report body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/v1/reports", post(submit_report))
         .route("/api/v1/gateways/twilio", post(twilio))
@@ -49,7 +50,7 @@ fn now() -> time::OffsetDateTime {
 }
 
 async fn submit_report(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     payload: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -95,7 +96,7 @@ fn presented_secret(headers: &HeaderMap, query: &SecretQuery) -> Option<String> 
 /// Twilio-style webhook: answered with empty TwiML, so the gateway sends no reply SMS (a reply
 /// to a monitor's phone could expose them).
 async fn twilio(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Query(query): Query<SecretQuery>,
     payload: Result<Bytes, BytesRejection>,
@@ -116,7 +117,7 @@ async fn twilio(
 
 /// SMSSync-style webhook: answered in the JSON shape SMSSync expects.
 async fn smssync(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Query(query): Query<SecretQuery>,
     payload: Result<Bytes, BytesRejection>,
@@ -131,7 +132,7 @@ async fn smssync(
 }
 
 /// Payloads that could not be read, with the reason, for analysts.
-async fn rejected(State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn rejected(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     let entries = state.intake.rejected_payloads(200).await?;
     Ok(Json(json!({ "rejected": entries })).into_response())
 }

@@ -11,12 +11,13 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+use std::sync::Arc;
 use tocsin_domain::{Principal, SituationId};
 use tocsin_store::MapQuery;
 
 use crate::{ApiError, AppState};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new().route("/api/v1/map/reports", get(reports))
 }
 
@@ -82,7 +83,7 @@ fn cell_degrees(zoom: f64, bbox: [f64; 4]) -> f64 {
 }
 
 async fn reports(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Query(params): Query<MapParams>,
 ) -> Result<Response, ApiError> {

@@ -4,6 +4,7 @@
 //! put in the request; their TLP clearance bounds everything they are shown.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
@@ -21,7 +22,7 @@ use tocsin_store::{Grade, ManualPlace, ReportFilter};
 
 use crate::{ApiError, AppState};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/v1/reports", get(list))
         .route("/api/v1/reports/export", get(export))
@@ -67,7 +68,7 @@ struct ListQuery {
 }
 
 async fn list(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
@@ -106,7 +107,7 @@ async fn list(
 }
 
 async fn one(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -121,7 +122,7 @@ struct TransitionBody {
 }
 
 async fn transition(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<i64>,
     bytes: Bytes,
@@ -148,7 +149,7 @@ struct GradeBody {
 }
 
 async fn grade(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<i64>,
     bytes: Bytes,
@@ -201,7 +202,7 @@ struct CorroborateBody {
 }
 
 async fn corroborate(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<i64>,
     bytes: Bytes,
@@ -236,7 +237,7 @@ struct PlaceBody {
 }
 
 async fn place(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<i64>,
     bytes: Bytes,
@@ -276,7 +277,7 @@ struct ExportQuery {
 
 /// Streams every report the caller may see, in CSV, HXL-tagged CSV or GeoJSON.
 async fn export(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
@@ -372,7 +373,7 @@ struct ReliabilityBody {
 }
 
 async fn grade_source(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
     bytes: Bytes,
@@ -398,7 +399,7 @@ async fn grade_source(
 }
 
 async fn contact(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {

@@ -13,13 +13,14 @@ use axum::Extension;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::sync::Arc;
 use tocsin_app::prevention::{self, MeasureChange, MeasureInput, Overrides};
 use tocsin_app::{PreventionError, PreventionErrorKind};
 use tocsin_domain::Principal;
 
 use crate::{ApiError, AppState};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/v1/toolbox/tools", get(list_tools))
         .route("/api/v1/toolbox/tools/{id}", get(show_tool))
@@ -150,7 +151,7 @@ impl BasisQuery {
 }
 
 async fn recommendations(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     Query(query): Query<BasisQuery>,
 ) -> Result<Response, ApiError> {
@@ -161,7 +162,7 @@ async fn recommendations(
 }
 
 async fn board(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     Query(query): Query<BasisQuery>,
 ) -> Result<Response, ApiError> {
@@ -177,7 +178,7 @@ struct MeasureList {
 }
 
 async fn list_responses(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Json<MeasureList>, ApiError> {
     let responses = prevention::list_responses(&state.store, &id).await?;
@@ -205,7 +206,7 @@ pub(crate) fn invalid(message: String) -> ApiError {
 }
 
 async fn add_response(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
     request: Result<Json<serde_json::Value>, JsonRejection>,
@@ -216,7 +217,7 @@ async fn add_response(
 }
 
 async fn update_response(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
     request: Result<Json<serde_json::Value>, JsonRejection>,

@@ -8,6 +8,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use serde::Deserialize;
+use std::sync::Arc;
 use tocsin_app::AccountError;
 use tocsin_domain::{Principal, Role};
 
@@ -15,7 +16,7 @@ use super::layout::Layout;
 use super::{render, see_other, PageError, SessionCsrf};
 use crate::AppState;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/admin/users", get(users).post(add))
         .route("/admin/users/{name}/role", post(change_role))
@@ -53,7 +54,7 @@ struct UsersPage {
 }
 
 async fn users(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     csrf: Option<Extension<SessionCsrf>>,
 ) -> Result<Response, PageError> {
@@ -95,7 +96,7 @@ struct AddForm {
 }
 
 async fn add(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Form(form): Form<AddForm>,
 ) -> Result<Response, PageError> {
@@ -136,7 +137,7 @@ struct RoleForm {
 }
 
 async fn change_role(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(name): Path<String>,
     Form(form): Form<RoleForm>,
@@ -157,7 +158,7 @@ struct DisableForm {
 }
 
 async fn disable(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(name): Path<String>,
     Form(form): Form<DisableForm>,

@@ -11,6 +11,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use serde::Deserialize;
+use std::sync::Arc;
 use tocsin_app::alerts::{AlertDetail, AlertShown};
 use tocsin_app::{prevention, Viewer};
 use tocsin_domain::Principal;
@@ -20,7 +21,7 @@ use super::layout::Layout;
 use super::{render, see_other, PageError, SessionCsrf};
 use crate::{access, ApiError, AppState};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/alerts", get(page))
         .route("/alerts/{id}", get(alert))
@@ -44,7 +45,7 @@ struct AlertsPage {
 }
 
 async fn page(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     csrf: Option<Extension<SessionCsrf>>,
 ) -> Result<Response, PageError> {
@@ -64,7 +65,7 @@ async fn page(
 }
 
 async fn acknowledge(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
@@ -107,7 +108,7 @@ struct AlertPage {
 }
 
 async fn alert(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     csrf: Option<Extension<SessionCsrf>>,
     Path(id): Path<String>,
@@ -180,7 +181,7 @@ struct DecisionForm {
 }
 
 async fn decide(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
     Form(form): Form<DecisionForm>,

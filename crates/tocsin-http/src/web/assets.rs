@@ -11,6 +11,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use std::sync::Arc;
 
 use crate::AppState;
 
@@ -83,7 +84,7 @@ pub static ASSETS: &[Asset] = &[
     ),
 ];
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new().route("/assets/{*file}", get(serve))
 }
 

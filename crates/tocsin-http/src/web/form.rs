@@ -13,13 +13,14 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use rand_core::{OsRng, RngCore};
 use serde::Deserialize;
+use std::sync::Arc;
 use tocsin_domain::Principal;
 
 use super::layout::Layout;
 use super::{render, see_other, PageError, SessionCsrf};
 use crate::AppState;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new().route("/report", get(page).post(submit))
 }
 
@@ -81,7 +82,7 @@ async fn page(
 }
 
 async fn submit(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     csrf: Option<Extension<SessionCsrf>>,
     body: Bytes,

@@ -14,6 +14,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use serde::Deserialize;
+use std::sync::Arc;
 use tocsin_domain::{Credibility, Principal, SituationId, Tlp, VerificationState};
 use tocsin_store::{ExportRow, Grade, ManualPlace, ReportFilter};
 
@@ -21,7 +22,7 @@ use super::layout::Layout;
 use super::{local_path, render, see_other, PageError, SessionCsrf};
 use crate::{access, ApiError, AppState};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/reports", get(inbox))
         .route("/reports/{id}/transition", post(transition))
@@ -111,7 +112,7 @@ struct InboxPage {
 }
 
 async fn inbox(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     csrf: Option<Extension<SessionCsrf>>,
     Query(query): Query<InboxQuery>,
@@ -223,7 +224,7 @@ struct TransitionForm {
 }
 
 async fn transition(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<i64>,
     Form(form): Form<TransitionForm>,
@@ -259,7 +260,7 @@ struct GradeForm {
 }
 
 async fn grade(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<i64>,
     Form(form): Form<GradeForm>,
@@ -316,7 +317,7 @@ struct PlaceForm {
 }
 
 async fn place(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<i64>,
     Form(form): Form<PlaceForm>,
@@ -360,7 +361,7 @@ async fn place(
 /// The bulk form: `id` repeated once per ticked report, and `to`. Each report is moved on
 /// its own; the first that cannot be moved stops the rest and is named.
 async fn bulk(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     body: Bytes,
 ) -> Result<Response, PageError> {
@@ -437,7 +438,7 @@ fn parse_report_id(raw: &str) -> Result<i64, PageError> {
 }
 
 async fn indicators(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     csrf: Option<Extension<SessionCsrf>>,
     Path(id): Path<String>,
@@ -511,7 +512,7 @@ struct CodeForm {
 }
 
 async fn code(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
     Form(form): Form<CodeForm>,

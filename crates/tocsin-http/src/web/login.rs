@@ -11,6 +11,7 @@
 //! every page here carries, browsers send `Origin: null`.)
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequest, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -24,7 +25,7 @@ use tocsin_domain::{Principal, Role};
 use super::{local_path, render, see_other, PageError};
 use crate::AppState;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/login", get(page).post(sign_in))
         .route("/logout", post(sign_out))
@@ -45,7 +46,7 @@ struct NextQuery {
     next: Option<String>,
 }
 
-async fn page(State(state): State<AppState>, Query(query): Query<NextQuery>) -> Response {
+async fn page(State(state): State<Arc<AppState>>, Query(query): Query<NextQuery>) -> Response {
     login_page(
         &state,
         StatusCode::OK,
@@ -112,7 +113,10 @@ fn client_address(request: &Request) -> String {
         .map_or_else(|| "unknown".to_string(), |info| info.0.ip().to_string())
 }
 
-async fn sign_in(State(state): State<AppState>, request: Request) -> Result<Response, PageError> {
+async fn sign_in(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+) -> Result<Response, PageError> {
     let address = client_address(&request);
     let cookie =
         super::cookie(request.headers(), state.web.login_cookie_name()).map(str::to_string);
@@ -196,7 +200,7 @@ async fn sign_in(State(state): State<AppState>, request: Request) -> Result<Resp
 }
 
 async fn sign_out(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(_who): Extension<Principal>,
     request: Request,
 ) -> Result<Response, PageError> {

@@ -231,7 +231,7 @@ impl IntoResponse for PageError {
 }
 
 /// Every page route.
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .merge(login::routes())
         .merge(pages::routes())

@@ -3,6 +3,7 @@
 //! same rule as the API route holding that data), and only when the data exists.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
@@ -19,7 +20,7 @@ use super::{render, PageError, SessionCsrf};
 use crate::access;
 use crate::{ApiError, AppState};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/", get(dashboard))
         .route("/situations/{id}", get(situation))
@@ -84,7 +85,7 @@ struct DashboardPage {
 }
 
 async fn dashboard(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     csrf: Option<Extension<SessionCsrf>>,
 ) -> Result<Response, PageError> {
@@ -315,7 +316,7 @@ struct SituationPage {
 }
 
 async fn situation(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     csrf: Option<Extension<SessionCsrf>>,
     Path(raw): Path<String>,

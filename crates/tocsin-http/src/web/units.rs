@@ -10,6 +10,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use serde::Deserialize;
+use std::sync::Arc;
 use tocsin_app::alerts::Route;
 use tocsin_domain::{Principal, Tlp};
 use tocsin_store::{UnitRemoval, UnitRow, ADDRESS_CHANNELS, UNIT_KINDS};
@@ -18,7 +19,7 @@ use super::layout::Layout;
 use super::{render, see_other, PageError, SessionCsrf};
 use crate::{ApiError, AppState};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/admin/units", get(units).post(add_unit))
         .route("/admin/units/{name}/rename", post(rename_unit))
@@ -67,7 +68,7 @@ struct UnitsPage {
 }
 
 async fn units(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     csrf: Option<Extension<SessionCsrf>>,
 ) -> Result<Response, PageError> {
@@ -129,7 +130,7 @@ struct AddUnitForm {
 }
 
 async fn add_unit(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Form(form): Form<AddUnitForm>,
 ) -> Result<Response, PageError> {
@@ -154,7 +155,7 @@ struct ParentForm {
 }
 
 async fn set_parent(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(name): Path<String>,
     Form(form): Form<ParentForm>,
@@ -178,7 +179,7 @@ struct RenameForm {
 }
 
 async fn rename_unit(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(name): Path<String>,
     Form(form): Form<RenameForm>,
@@ -201,7 +202,7 @@ struct DeleteForm {
 }
 
 async fn delete_unit(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(name): Path<String>,
     Form(form): Form<DeleteForm>,
@@ -232,7 +233,7 @@ struct MemberForm {
 }
 
 async fn add_member(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(name): Path<String>,
     Form(form): Form<MemberForm>,
@@ -246,7 +247,7 @@ async fn add_member(
 }
 
 async fn remove_member(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(name): Path<String>,
     Form(form): Form<MemberForm>,
@@ -267,7 +268,7 @@ struct AddressForm {
 }
 
 async fn add_address(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Path(name): Path<String>,
     Form(form): Form<AddressForm>,
@@ -322,7 +323,7 @@ struct RoutingQuery {
 }
 
 async fn routing(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     csrf: Option<Extension<SessionCsrf>>,
     Query(query): Query<RoutingQuery>,
@@ -380,7 +381,7 @@ struct AreaForm {
 }
 
 async fn add_area(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Form(form): Form<AreaForm>,
 ) -> Result<Response, PageError> {
@@ -393,7 +394,7 @@ async fn add_area(
 }
 
 async fn remove_area(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
     Form(form): Form<AreaForm>,
 ) -> Result<Response, PageError> {
