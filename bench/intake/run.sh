@@ -84,6 +84,11 @@ http_run() {
   [[ -n $address ]] || { echo "the server did not start:" >&2; cat "$work/serve.err" >&2; exit 2; }
 
   TOCSIN_BENCH_AUTH=$auth wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s "$here/post.lua" "$address" >"$work/wrk.out"
+  # The server's processor time so far, by thread name (user and system, in clock ticks): on a
+  # machine shared with other work, time per report moves much less than reports per second.
+  for task in /proc/"$server"/task/*; do
+    echo "$(cat "$task/comm") $(cut -d')' -f2 "$task/stat" | awk '{print $12 + $13}')"
+  done >"$work/threads.txt" 2>/dev/null || true
   kill -TERM "$server"
   wait "$server" || true
   server=""
@@ -102,6 +107,17 @@ http_run() {
   echo "throughput          $per_second durable reports/s"
   echo "latency             p50 $(get p50_ms) ms, p90 $(get p90_ms) ms, p99 $(get p99_ms) ms, max $(get max_ms) ms"
   echo "stored              $reports reports, $accepted accepted payloads, audit chain intact: $intact"
+  python3 - "$work/threads.txt" "$reports" "$(getconf CLK_TCK)" <<'PY'
+import collections, sys
+path, reports, ticks = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+by_name = collections.Counter()
+for line in open(path):
+    name, _, used = line.strip().rpartition(" ")
+    by_name[name] += int(used)
+per_report = {name: used / ticks / max(reports, 1) * 1e6 for name, used in by_name.items()}
+parts = ", ".join(f"{name} {us:.0f}" for name, us in sorted(per_report.items(), key=lambda kv: -kv[1]) if us >= 0.5)
+print(f"server CPU          {sum(per_report.values()):.0f} µs a report ({parts})")
+PY
 
   # wrk stops with up to one request per connection sent but not yet answered; the server
   # finishes those, so the database may hold that many more than were answered — never fewer.

@@ -8,9 +8,12 @@
 //! between threads rather than in SQLite. The group commit of deliveries and reports without a
 //! sender (what every `POST /api/v1/reports` and every gateway delivery waits on) therefore
 //! runs here, on a rusqlite connection owned by the writer thread, with its statements
-//! prepared once and kept. The statements and the values they bind are the ones the sqlx path
-//! uses for PostgreSQL and in-memory databases ([`crate::intake`], [`crate::audit`]), and the
-//! outcome of every write is decided by the same code ([`ReceivePlan`], [`AcceptPlan`]).
+//! prepared once and kept. The values bound are the ones the sqlx path binds for PostgreSQL and
+//! in-memory databases ([`crate::intake`], [`crate::audit`]), and the outcome of every write is
+//! decided by the same code ([`ReceivePlan`], [`AcceptPlan`]). The statements differ in one
+//! way: rows are inserted one at a time without `RETURNING`, which SQLite carries out through a
+//! temporary table built and dropped at every execution, and the new row's id is read from the
+//! connection; only a delivery key held before takes the upsert that returns the held row.
 //! Every other write still goes through sqlx.
 
 use std::collections::{HashMap, HashSet};
