@@ -1,6 +1,6 @@
 //! Values bound to statements, for both of the store's SQLite drivers.
 //!
-//! The intake writer runs the same statements through sqlx (PostgreSQL, in-memory SQLite) and
+//! The intake writer stores the same rows through sqlx (PostgreSQL, in-memory SQLite) and
 //! through its own rusqlite connection (a SQLite file, see `embedded`). The values of a row are
 //! listed once, as [`Param`]s, and each driver binds them its own way.
 
