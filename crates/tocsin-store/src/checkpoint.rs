@@ -17,8 +17,13 @@ use std::time::Duration;
 use sqlx::AnyPool;
 use tokio::sync::mpsc;
 
-/// The least time between two checkpoints: each ends with a flush of the database file.
-const INTERVAL: Duration = Duration::from_millis(10);
+/// The least time between two checkpoints. Each ends with a flush of the database file, whose
+/// cost is in the pages copied since the last one: the pages intake keeps changing (the ends of
+/// the tables, the index pages in use) are copied and flushed once per checkpoint however often
+/// they changed in between. At 10 ms the checkpointer took 11 % of the server's processor time
+/// under load, at 40 ms 7 %; the log still grows by far less than the writer's 4,000 pages
+/// between two of them.
+const INTERVAL: Duration = Duration::from_millis(40);
 
 /// Asks the checkpointer to run; cheap, and asks that arrive while it runs make one more run.
 pub(crate) struct Checkpoints {
