@@ -175,10 +175,13 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        // Requests checked from now on see the change.
+        self.tokens.forget();
         Ok(after)
     }
 
-    /// Disables a user (their tokens stop working at once) or enables them again.
+    /// Disables a user (their tokens stop working at once on this store, and within 10 ms on
+    /// another process's; see `token_lookup`) or enables them again.
     pub async fn set_user_disabled(
         &self,
         username: &str,
@@ -216,6 +219,8 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        // Requests checked from now on see the change.
+        self.tokens.forget();
         Ok(user)
     }
 
@@ -257,7 +262,8 @@ impl Store {
         Ok(id)
     }
 
-    /// Revokes a token; it stops working at once.
+    /// Revokes a token; it stops working at once on this store, and within 10 ms on another
+    /// process's (see `token_lookup`).
     pub async fn revoke_token(
         &self,
         token_id: i64,
@@ -291,6 +297,8 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        // Requests checked from now on see the change.
+        self.tokens.forget();
         Ok(())
     }
 
@@ -331,7 +339,8 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> Result<Option<Principal>, StoreError> {
-        // Checked on every API request: concurrent checks share one query.
+        // Checked on every API request: concurrent checks share one query, and a holder found
+        // is remembered for 10 ms.
         self.tokens.principal(token_hash).await
     }
 }

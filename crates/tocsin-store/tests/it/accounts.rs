@@ -147,7 +147,53 @@ async fn tokens_checked_together_each_name_their_own_holder(db: Db) {
     }
 }
 
+// The server and the command line are two stores on one database. A token revoked or a user
+// disabled from the command line is refused by the server from 10 ms after the change at the
+// latest, however recently the server last let the token in.
+async fn a_change_made_by_another_process_reaches_the_server(db: Db) {
+    let server = db.open().await;
+    let command_line = db.open().await;
+    let now = datetime!(2026-03-01 9:00 UTC);
+    for name in ["amina", "badr"] {
+        let user = NewUser {
+            username: name,
+            role: Role::Monitor,
+            clearance: Tlp::Amber,
+            password_hash: None,
+        };
+        command_line.create_user(user, "admin", now).await.unwrap();
+    }
+    let amina = command_line
+        .add_token("amina", "relay", "hash-amina", "admin", now)
+        .await
+        .unwrap();
+    command_line
+        .add_token("badr", "relay", "hash-badr", "admin", now)
+        .await
+        .unwrap();
+    for hash in ["hash-amina", "hash-badr"] {
+        assert!(server.principal_for_token(hash).await.unwrap().is_some());
+    }
+    command_line
+        .revoke_token(amina, "admin", now)
+        .await
+        .unwrap();
+    command_line
+        .set_user_disabled("badr", true, "admin", now)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    for hash in ["hash-amina", "hash-badr"] {
+        assert_eq!(
+            server.principal_for_token(hash).await.unwrap(),
+            None,
+            "{hash}"
+        );
+    }
+}
+
 contract!(
     tokens_name_their_holder_until_revoked_or_disabled,
     tokens_checked_together_each_name_their_own_holder,
+    a_change_made_by_another_process_reaches_the_server,
 );
