@@ -102,7 +102,7 @@ fn accept(tx: &Transaction<'_>, writes: &[&AcceptWrite]) -> Result<Vec<Accepted>
     if writes.is_empty() {
         return Ok(Vec::new());
     }
-    let plan = AcceptPlan::new(writes);
+    let plan = AcceptPlan::new(writes)?;
     ensure_situations(tx, plan.situations())?;
     let firsts: Vec<&AcceptRow> = plan.firsts().collect();
     let mut stored: HashMap<String, (i64, bool)> = HashMap::with_capacity(firsts.len());

@@ -188,12 +188,7 @@ impl Store {
         report: NewReport,
         now: OffsetDateTime,
     ) -> Result<Accepted, StoreError> {
-        let write = AcceptWrite {
-            vault: vault.clone(),
-            inbox_id,
-            report,
-            now,
-        };
+        let write = AcceptWrite::new(vault, inbox_id, report, now);
         if write.report.sender.is_none() {
             // No source to find or create: stored with the other such reports of the batch.
             self.writer.accept(write).await
@@ -710,26 +705,29 @@ fn report_fingerprint(
 }
 
 /// The audit entry recording that a report was received.
-fn receipt_event(report: &NewReport, source_id: Option<&SourceId>, report_id: i64) -> AuditEvent {
+fn receipt_event(write: &AcceptWrite, source_id: Option<&SourceId>, report_id: i64) -> AuditEvent {
     AuditEvent {
         actor: source_id.map_or_else(
-            || format!("channel:{}", channel_name(report.channel)),
+            || format!("channel:{}", channel_name(write.report.channel)),
             |s| s.to_string(),
         ),
         action: "report.receive".to_string(),
         entity: format!("report:{report_id}"),
         before: None,
-        after: Some(
-            json!({
-                "channel": channel_name(report.channel),
-                "situation": report.place.situation.as_ref().map(SituationId::as_str),
-                "place_state": report.place.state,
-                "verification": "triage",
-                "tlp": report.tlp.as_str(),
-            })
-            .to_string(),
-        ),
+        after: Some(write.receipt.clone()),
     }
+}
+
+/// What the audit entry of a report's receipt records of it.
+fn receipt_after(report: &NewReport) -> String {
+    json!({
+        "channel": channel_name(report.channel),
+        "situation": report.place.situation.as_ref().map(SituationId::as_str),
+        "place_state": report.place.state,
+        "verification": "triage",
+        "tlp": report.tlp.as_str(),
+    })
+    .to_string()
 }
 
 /// [`Store::accept`]'s write: source, report, inbox link and audit entry.
@@ -738,6 +736,45 @@ pub(crate) struct AcceptWrite {
     inbox_id: Option<i64>,
     report: NewReport,
     now: OffsetDateTime,
+    // Worked out by the caller's thread, so that the intake writer, which commits the writes
+    // of every request one batch after another, has less to do in each.
+    /// `now` as stored.
+    received_at: String,
+    /// The report's `observed_at` as stored.
+    observed_at: Option<String>,
+    /// The fingerprint of a report without a sender; one with a sender has its fingerprint
+    /// once its source is known, inside the transaction.
+    fingerprint: Option<String>,
+    /// The `after` of its receipt's audit entry.
+    receipt: String,
+}
+
+impl AcceptWrite {
+    fn new(vault: &Vault, inbox_id: Option<i64>, report: NewReport, now: OffsetDateTime) -> Self {
+        let received_at = timestamp_text(now);
+        let fingerprint = report
+            .sender
+            .is_none()
+            .then(|| report_fingerprint(vault, None, &report, &received_at));
+        AcceptWrite {
+            vault: vault.clone(),
+            inbox_id,
+            observed_at: report.observed_at.map(timestamp_text),
+            receipt: receipt_after(&report),
+            report,
+            now,
+            received_at,
+            fingerprint,
+        }
+    }
+
+    /// The report's fingerprint, given its source.
+    fn fingerprint_with(&self, source_id: Option<&SourceId>) -> String {
+        match (&self.fingerprint, source_id) {
+            (Some(fingerprint), None) => fingerprint.clone(),
+            _ => report_fingerprint(&self.vault, source_id, &self.report, &self.received_at),
+        }
+    }
 }
 
 impl Write for AcceptWrite {
@@ -753,6 +790,9 @@ impl Write for AcceptWrite {
             inbox_id,
             report,
             now,
+            received_at,
+            observed_at,
+            ..
         } = self;
         let (vault, inbox_id, now) = (vault, *inbox_id, *now);
         Box::pin(async move {
@@ -762,12 +802,10 @@ impl Write for AcceptWrite {
                 }
                 None => None,
             };
-            let received_at = timestamp_text(now);
-            let fingerprint = report_fingerprint(vault, source_id.as_ref(), report, &received_at);
+            let fingerprint = self.fingerprint_with(source_id.as_ref());
             if let Some(situation) = &report.place.situation {
                 crate::situations::ensure_country(tx, situation).await?;
             }
-            let observed_at = report.observed_at.map(timestamp_text);
             let sql = report_insert(&crate::values_placeholders(
                 batch.backend(),
                 1,
@@ -802,11 +840,7 @@ impl Write for AcceptWrite {
             if !duplicate {
                 batch
                     .audit
-                    .append(
-                        tx,
-                        receipt_event(report, source_id.as_ref(), report_id),
-                        now,
-                    )
+                    .append(tx, receipt_event(self, source_id.as_ref(), report_id), now)
                     .await?;
             }
             Ok(Accepted {
@@ -952,9 +986,7 @@ fn report_params<'a>(
 /// A report of a group commit, ready to be stored.
 pub(crate) struct AcceptRow<'w> {
     write: &'w AcceptWrite,
-    received_at: String,
-    observed_at: Option<String>,
-    fingerprint: String,
+    fingerprint: &'w str,
     /// The earlier report of the batch this one repeats.
     repeats: Option<usize>,
 }
@@ -964,21 +996,21 @@ impl AcceptRow<'_> {
         report_params(
             None,
             &self.write.report,
-            self.observed_at.as_deref(),
-            &self.received_at,
+            self.write.observed_at.as_deref(),
+            &self.write.received_at,
             VerificationState::Triage,
-            Some(&self.fingerprint),
+            Some(self.fingerprint),
         )
     }
 
     pub(crate) fn fingerprint(&self) -> &str {
-        &self.fingerprint
+        self.fingerprint
     }
 
     /// The values of [`HELD_REPORT`] for this report.
     pub(crate) fn held_params(&self) -> [Param<'_>; 2] {
         [
-            Param::Text(Some(&self.fingerprint)),
+            Param::Text(Some(self.fingerprint)),
             Param::Text(self.write.report.external_ref.as_deref()),
         ]
     }
@@ -1003,33 +1035,34 @@ pub(crate) struct Resolved {
 }
 
 impl<'w> AcceptPlan<'w> {
-    pub(crate) fn new(writes: &[&'w AcceptWrite]) -> AcceptPlan<'w> {
+    /// The plan of `writes`, all reports without a sender (whose fingerprints their callers
+    /// worked out).
+    pub(crate) fn new(writes: &[&'w AcceptWrite]) -> Result<AcceptPlan<'w>, StoreError> {
         let mut rows: Vec<AcceptRow> = Vec::with_capacity(writes.len());
-        let mut by_fingerprint: HashMap<String, usize> = HashMap::new();
+        let mut by_fingerprint: HashMap<&str, usize> = HashMap::new();
         let mut by_reference: HashMap<&str, usize> = HashMap::new();
         for (index, write) in writes.iter().enumerate() {
-            let received_at = timestamp_text(write.now);
-            let fingerprint = report_fingerprint(&write.vault, None, &write.report, &received_at);
+            let fingerprint = write.fingerprint.as_deref().ok_or_else(|| {
+                StoreError::Corrupt("a report with a sender was stored as one without".to_string())
+            })?;
             let reference = write.report.external_ref.as_deref();
             let repeats = by_fingerprint
                 .get(&fingerprint)
                 .or_else(|| reference.and_then(|r| by_reference.get(r)))
                 .copied();
             if repeats.is_none() {
-                by_fingerprint.insert(fingerprint.clone(), index);
+                by_fingerprint.insert(fingerprint, index);
                 if let Some(reference) = reference {
                     by_reference.insert(reference, index);
                 }
             }
             rows.push(AcceptRow {
                 write,
-                received_at,
-                observed_at: write.report.observed_at.map(timestamp_text),
                 fingerprint,
                 repeats,
             });
         }
-        AcceptPlan { rows }
+        Ok(AcceptPlan { rows })
     }
 
     /// The situations the reports to store name, each once.
@@ -1063,7 +1096,7 @@ impl<'w> AcceptPlan<'w> {
             let (report_id, duplicate) = match row.repeats {
                 Some(first) => (resolved.accepted[first].report_id, true),
                 None => {
-                    let &(id, inserted) = stored.get(&row.fingerprint).ok_or_else(|| {
+                    let &(id, inserted) = stored.get(row.fingerprint).ok_or_else(|| {
                         StoreError::Corrupt("a report was not stored".to_string())
                     })?;
                     (id, !inserted)
@@ -1073,10 +1106,9 @@ impl<'w> AcceptPlan<'w> {
                 resolved.links.push((inbox_id, report_id));
             }
             if !duplicate {
-                resolved.receipts.push((
-                    receipt_event(&row.write.report, None, report_id),
-                    row.write.now,
-                ));
+                resolved
+                    .receipts
+                    .push((receipt_event(row.write, None, report_id), row.write.now));
             }
             resolved.accepted.push(Accepted {
                 report_id,
@@ -1098,7 +1130,7 @@ pub(crate) async fn accept_together(
 ) -> Result<Vec<Accepted>, StoreError> {
     // 17 values a row: 1,000 rows stay under both engines' parameter limits.
     const CHUNK: usize = 1_000;
-    let plan = AcceptPlan::new(writes);
+    let plan = AcceptPlan::new(writes)?;
     for situation in plan.situations() {
         crate::situations::ensure_country(tx, situation).await?;
     }
