@@ -815,7 +815,7 @@ impl Write for AcceptWrite {
                 source_id.as_ref().map(SourceId::as_str),
                 report,
                 observed_at.as_deref(),
-                &received_at,
+                received_at,
                 VerificationState::Triage,
                 Some(&fingerprint),
             );
