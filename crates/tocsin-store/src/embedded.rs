@@ -59,18 +59,26 @@ impl EmbeddedWriter {
         receives: &[&ReceiveWrite],
         accepts: &[&AcceptWrite],
     ) -> Result<(Vec<Received>, Vec<Accepted>), StoreError> {
-        // The write lock from the start: this connection only ever writes.
-        let tx = self
-            .connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let received = receive(&tx, receives)?;
-        let accepted = accept(&tx, accepts)?;
-        tx.commit()?;
-        Ok((received, accepted))
+        // The write lock from the start: this connection only ever writes. `BEGIN` and
+        // `COMMIT` are prepared once and kept, as every other statement of the batch is
+        // (rusqlite's transactions parse them anew each time, a few microseconds a batch on
+        // the thread every caller waits on).
+        let connection = &self.connection;
+        connection.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+        let written = receive(connection, receives).and_then(|received| {
+            let accepted = accept(connection, accepts)?;
+            connection.prepare_cached("COMMIT")?.execute([])?;
+            Ok((received, accepted))
+        });
+        if written.is_err() && !connection.is_autocommit() {
+            // Nothing of a failed batch is kept; the error is the one its callers hear.
+            let _ = connection.execute_batch("ROLLBACK");
+        }
+        written
     }
 }
 
-fn receive(tx: &Transaction<'_>, writes: &[&ReceiveWrite]) -> Result<Vec<Received>, StoreError> {
+fn receive(tx: &Connection, writes: &[&ReceiveWrite]) -> Result<Vec<Received>, StoreError> {
     if writes.is_empty() {
         return Ok(Vec::new());
     }
@@ -98,7 +106,7 @@ fn receive(tx: &Transaction<'_>, writes: &[&ReceiveWrite]) -> Result<Vec<Receive
     plan.finish()
 }
 
-fn accept(tx: &Transaction<'_>, writes: &[&AcceptWrite]) -> Result<Vec<Accepted>, StoreError> {
+fn accept(tx: &Connection, writes: &[&AcceptWrite]) -> Result<Vec<Accepted>, StoreError> {
     if writes.is_empty() {
         return Ok(Vec::new());
     }
@@ -137,7 +145,7 @@ fn accept(tx: &Transaction<'_>, writes: &[&AcceptWrite]) -> Result<Vec<Accepted>
 
 /// Makes sure the countries and areas `named` exist (see [`situations::country_situations`]).
 fn ensure_situations<'a>(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     named: impl IntoIterator<Item = &'a SituationId>,
 ) -> Result<(), StoreError> {
     let mut ensure = tx.prepare_cached(situations::ENSURE_SITUATION)?;
@@ -151,7 +159,7 @@ fn ensure_situations<'a>(
 
 /// Appends `events` to the audit log, in order, chained after its head.
 fn append_audit(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     events: Vec<(AuditEvent, OffsetDateTime)>,
 ) -> Result<(), StoreError> {
     if events.is_empty() {
@@ -159,9 +167,9 @@ fn append_audit(
     }
     let mut tail = AuditTail::default();
     // The transaction holds the write lock: the head cannot move under it.
-    let (seq, hash) = tx.query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
-        Ok((r.get(0)?, r.get(1)?))
-    })?;
+    let (seq, hash) = tx
+        .prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     tail.set_head(seq, hash);
     for (event, now) in events {
         tail.push(event, now)?;
@@ -344,4 +352,64 @@ fn inbox_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<InboxEntry> {
         error_message: row.get(6)?,
         deliveries: row.get(7)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Delivery, Store, Vault};
+
+    fn delivery(key: &str) -> Delivery<'_> {
+        Delivery {
+            channel: "api",
+            delivery_key: Some(key),
+            content_type: "application/json",
+            payload: b"{\"text\": \"armed men at the market\"}",
+        }
+    }
+
+    // A batch that fails keeps nothing and leaves the connection ready for the next one: the
+    // group commit then runs the failed batch's writes one by one on the same connection.
+    #[tokio::test]
+    async fn a_failed_batch_keeps_nothing_and_the_next_one_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.db").display().to_string();
+        let store = Store::open(&format!("sqlite://{file}")).await.unwrap();
+        store.close().await;
+        let mut writer = EmbeddedWriter::open(&file).unwrap();
+        writer
+            .connection
+            .execute_batch(
+                "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.inbox \
+                 WHEN NEW.delivery_key = 'api:refused' \
+                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+            )
+            .unwrap();
+        let vault = Vault::from_hex(&"5a".repeat(32)).unwrap();
+        let now = time::macros::datetime!(2026-11-23 12:00 UTC);
+        let good = ReceiveWrite::new(&vault, delivery("api:good"), now);
+        let bad = ReceiveWrite::new(&vault, delivery("api:refused"), now);
+        let payloads = |writer: &EmbeddedWriter| -> i64 {
+            writer
+                .connection
+                .query_row("SELECT count(*) FROM inbox", [], |row| row.get(0))
+                .unwrap()
+        };
+
+        let error = writer.write(&[&good, &bad], &[]).unwrap_err();
+        assert!(error.to_string().contains("refused by the test"), "{error}");
+        assert_eq!(payloads(&writer), 0, "nothing of the failed batch is kept");
+        assert!(writer.connection.is_autocommit(), "the transaction is over");
+
+        let (received, _) = writer.write(&[&good], &[]).unwrap();
+        assert!(matches!(received[..], [Received::New(_)]), "{received:?}");
+        assert_eq!(payloads(&writer), 1);
+        assert!(writer.write(&[&bad], &[]).is_err());
+        let (received, _) = writer.write(&[&good], &[]).unwrap();
+        assert!(
+            matches!(received[..], [Received::Repeat(_)]),
+            "{received:?}"
+        );
+        assert_eq!(payloads(&writer), 1);
+    }
 }
