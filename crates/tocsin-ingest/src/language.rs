@@ -13,6 +13,9 @@
 //! against each candidate's profile is most of the time detection takes, and whatlang has 36
 //! Latin-script profiles where a deployment usually needs a handful.
 
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
 use serde::Serialize;
 use whatlang::{Lang, Script};
 
@@ -217,21 +220,25 @@ const SWAHILI_WORDS: &[&str] = &[
 
 /// A confidence when enough of the words are Swahili, else `None`.
 fn swahili_confidence(text: &str) -> Option<f64> {
+    // Every Latin-script report is checked, so the words are looked up in a set rather than
+    // compared with each of the list's.
+    static WORDS: LazyLock<HashSet<&'static str>> =
+        LazyLock::new(|| SWAHILI_WORDS.iter().copied().collect());
     let lower = text.to_lowercase();
-    let words: Vec<&str> = lower
+    let (mut words, mut hits) = (0usize, 0usize);
+    for word in lower
         .split(|c: char| !c.is_alphabetic())
         .filter(|word| !word.is_empty())
-        .collect();
-    let hits = words
-        .iter()
-        .filter(|word| SWAHILI_WORDS.contains(word))
-        .count();
+    {
+        words += 1;
+        hits += usize::from(WORDS.contains(word));
+    }
     // At least two hits and a fifth of the words: one "na" in a French sentence about a
     // Congolese place name is not Swahili.
-    if hits < 2 || hits * 5 < words.len() {
+    if hits < 2 || hits * 5 < words {
         return None;
     }
-    let share = hits as f64 / words.len() as f64;
+    let share = hits as f64 / words as f64;
     Some((share * 2.5).clamp(MIN_CONFIDENCE, 1.0))
 }
 
