@@ -357,16 +357,8 @@ fn inbox_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<InboxEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Delivery, Store, Vault};
-
-    fn delivery(key: &str) -> Delivery<'_> {
-        Delivery {
-            channel: "api",
-            delivery_key: Some(key),
-            content_type: "application/json",
-            payload: b"{\"text\": \"armed men at the market\"}",
-        }
-    }
+    use crate::group_commit::tests::delivery;
+    use crate::{Store, Vault};
 
     // A batch that fails keeps nothing and leaves the connection ready for the next one: the
     // group commit then runs the failed batch's writes one by one on the same connection.

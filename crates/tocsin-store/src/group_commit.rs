@@ -663,7 +663,7 @@ async fn run_alone(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::{Delivery, Store, Vault};
 
@@ -684,7 +684,8 @@ mod tests {
         }
     }
 
-    fn delivery(key: &str) -> Delivery<'_> {
+    /// A delivery through the API with the idempotency key `key`.
+    pub(crate) fn delivery(key: &str) -> Delivery<'_> {
         Delivery {
             channel: "api",
             delivery_key: Some(key),
